@@ -1,0 +1,1 @@
+//! Miradore MDM API v1 emulator.

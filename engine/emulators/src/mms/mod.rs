@@ -1,0 +1,1 @@
+//! MMS connector-protocol emulator.

@@ -1,0 +1,4 @@
+//! The `mapper` command.
+#![forbid(unsafe_code)]
+
+fn main() {}
