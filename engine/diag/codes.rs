@@ -1,0 +1,64 @@
+//! Diagnostics: the registry of stable error codes.
+//!
+//! Codes are grouped by stage in ranges and never reused once released:
+//! `E01xx` loading the rules file, `E02xx` compiling it, `E03xx` evaluating a record,
+//! `E04xx` reading Miradore, `E05xx` talking to MMS. Every code is documented in `docs/errors.md`;
+//! a test keeps the two in step.
+
+use std::fmt;
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $title:literal;)*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(#[doc = $title] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as printed, e.g. `E0103`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// A one-line title, as in `docs/errors.md`.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    YamlSyntax = "E0101", "the rules file is not valid YAML";
+    WrongType = "E0102", "a value has the wrong type";
+    UnknownKey = "E0103", "a key that the rules format does not have";
+    MissingKey = "E0104", "a required key is missing";
+    DuplicateKey = "E0105", "a key appears twice in one mapping";
+    UnsupportedVersion = "E0106", "the rules format version is not supported";
+    InvalidValue = "E0107", "a value is outside what the key accepts";
+    UnreadableFile = "E0108", "a rules file cannot be read";
+    ExpressionSyntax = "E0201", "a Rhai expression does not parse";
+    UnknownVariable = "E0202", "an expression uses a name that is not a field";
+    SelectorSyntax = "E0203", "a JSONPath selector does not parse";
+    SelectorTooComplex = "E0204", "a JSONPath selector is too long or too deeply nested";
+    DuplicateField = "E0205", "a field name is defined twice or hides another";
+    UnknownFunction = "E0206", "an expression calls a function that does not exist";
+    ExpressionRuntime = "E0301", "an expression failed while evaluating a device";
+    Cardinality = "E0302", "a selector found a different number of values than declared";
+    ResultType = "E0303", "an expression returned a value of the wrong type";
+    NoIdentity = "E0304", "no identity key gave a valid value";
+    MissingDeviceId = "E0305", "a device record has no ID";
+    MalformedXml = "E0401", "a Miradore response is not well-formed XML";
+    MiradoreError = "E0402", "Miradore answered with an error envelope";
+    SnapshotUnreadable = "E0403", "a snapshot file or folder cannot be read";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}

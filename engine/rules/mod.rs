@@ -1,0 +1,66 @@
+//! Load: a rules file (YAML) -> [`RuleSet`], with a span on every node and no semantics yet.
+
+mod load;
+mod model;
+pub(crate) mod position;
+pub(crate) mod yaml;
+
+use std::sync::Arc;
+
+pub use model::{
+    Embedded, FORMAT_VERSION, FieldRule, FilterRule, IdentityRule, OperationRule, OperationsRule,
+    RuleSet, SoftwareQuery, SoftwareRule, SourceSettings, Spanned, json_schema,
+};
+
+use crate::diag::{Code, Diagnostic, SourceFile};
+
+/// Reads and loads the rules file at `path`.
+pub fn load_file(path: &str) -> Result<RuleSet, Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        vec![Diagnostic::error(Code::UnreadableFile, format!("cannot read rules file `{path}`: {error}"))]
+    })?;
+    load_text(path, text)
+}
+
+/// Loads rules from `text`, naming them `name` in diagnostics.
+pub fn load_text(name: &str, text: impl Into<String>) -> Result<RuleSet, Vec<Diagnostic>> {
+    let file: Arc<SourceFile> = SourceFile::new(name, text);
+    let root = yaml::parse(&file).map_err(|diagnostic| vec![diagnostic])?;
+    load::load(&file, &root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loader_keys_match_the_schema() {
+        let schema = json_schema();
+        for (type_name, keys) in load::KEYS {
+            let definition = if *type_name == "RuleSet" {
+                &schema
+            } else {
+                &schema["$defs"][*type_name]
+            };
+            let mut expected: Vec<String> = if *type_name == "FieldRule" {
+                definition["oneOf"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{type_name} has no oneOf"))
+                    .iter()
+                    .flat_map(|variant| variant["required"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()))
+                    .collect()
+            } else {
+                definition["properties"]
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{type_name} has no properties"))
+                    .keys()
+                    .cloned()
+                    .collect()
+            };
+            let mut actual: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            expected.sort();
+            actual.sort();
+            assert_eq!(actual, expected, "keys of {type_name}");
+        }
+    }
+}
