@@ -8,5 +8,11 @@
 //! to MMS. [`diag`] is the one diagnostic model every stage reports through; [`cli`] is the edge.
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod compile;
 pub mod diag;
+pub mod eval;
+pub mod ops;
 pub mod rules;
+pub mod sink;
+pub mod source;

@@ -1,4 +1,6 @@
-//! The `mapper` command.
+//! The `mapper` command: everything happens in [`mapper::cli::run`].
 #![forbid(unsafe_code)]
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    mapper::cli::run().into()
+}

@@ -66,7 +66,12 @@ impl Diagnostic {
     }
 
     /// Points at `span` in `file` with a label text.
-    pub fn at(mut self, file: &Arc<SourceFile>, span: Range<usize>, text: impl Into<String>) -> Self {
+    pub fn at(
+        mut self,
+        file: &Arc<SourceFile>,
+        span: Range<usize>,
+        text: impl Into<String>,
+    ) -> Self {
         self.file = Some(file.clone());
         self.labels.push(Label {
             span,
@@ -88,7 +93,11 @@ impl Diagnostic {
     }
 
     /// Sets help to "did you mean `x`?" when one of `candidates` is close to `name`.
-    pub fn did_you_mean<'a>(self, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Self {
+    pub fn did_you_mean<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         match closest(name, candidates) {
             Some(best) => self.help(format!("did you mean `{best}`?")),
             None => self,

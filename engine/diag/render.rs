@@ -91,7 +91,12 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        let mut lines: Vec<String> = self.0.notes.iter().map(|note| format!("note: {note}")).collect();
+        let mut lines: Vec<String> = self
+            .0
+            .notes
+            .iter()
+            .map(|note| format!("note: {note}"))
+            .collect();
         if let Some(help) = &self.0.help {
             lines.push(help.clone());
         }
@@ -99,18 +104,23 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.0.file.as_ref().map(|file| &file.text as &dyn miette::SourceCode)
+        self.0
+            .file
+            .as_ref()
+            .map(|file| &file.text as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.0.file.as_ref()?;
-        Some(Box::new(self.0.labels.iter().enumerate().map(|(index, label)| {
-            let span = (label.span.start, label.span.len());
-            if index == 0 {
-                LabeledSpan::new_primary_with_span(Some(label.text.clone()), span)
-            } else {
-                LabeledSpan::new_with_span(Some(label.text.clone()), span)
-            }
-        })))
+        Some(Box::new(self.0.labels.iter().enumerate().map(
+            |(index, label)| {
+                let span = (label.span.start, label.span.len());
+                if index == 0 {
+                    LabeledSpan::new_primary_with_span(Some(label.text.clone()), span)
+                } else {
+                    LabeledSpan::new_with_span(Some(label.text.clone()), span)
+                }
+            },
+        )))
     }
 }

@@ -14,19 +14,42 @@ use crate::diag::{Code, Diagnostic, SourceFile};
 
 /// The keys each mapping of the format accepts; a test checks them against the JSON Schema.
 pub(crate) const KEYS: &[(&str, &[&str])] = &[
-    ("RuleSet", &["version", "description", "source", "fields", "filter", "identity", "retired", "hardware", "software", "attributes", "operations"]),
+    (
+        "RuleSet",
+        &[
+            "version",
+            "description",
+            "source",
+            "fields",
+            "filter",
+            "identity",
+            "retired",
+            "hardware",
+            "software",
+            "attributes",
+            "operations",
+        ],
+    ),
     ("SourceSettings", &["page_size", "select", "software"]),
     ("SoftwareQuery", &["page_size", "select"]),
     ("FieldRule", &["one", "optional", "many", "expr"]),
     ("FilterRule", &["exclude", "reason"]),
     ("IdentityRule", &["kind", "value", "valid"]),
-    ("SoftwareRule", &["each", "fields", "name", "version", "identifier"]),
-    ("OperationsRule", &["import_inventory", "set_attributes", "activate", "retire"]),
+    (
+        "SoftwareRule",
+        &["each", "fields", "name", "version", "identifier"],
+    ),
+    (
+        "OperationsRule",
+        &["import_inventory", "set_attributes", "activate", "retire"],
+    ),
     ("OperationRule", &["when"]),
 ];
 
 fn keys(name: &str) -> &'static [&'static str] {
-    KEYS.iter().find(|(type_name, _)| *type_name == name).map_or(&[], |(_, keys)| keys)
+    KEYS.iter()
+        .find(|(type_name, _)| *type_name == name)
+        .map_or(&[], |(_, keys)| keys)
 }
 
 /// Builds the [`RuleSet`] from `root`, or returns every problem found.
@@ -55,7 +78,10 @@ struct Entries<'a> {
 
 impl<'a> Entries<'a> {
     fn get(&self, key: &str) -> Option<&'a Node> {
-        self.entries.iter().find(|(name, _, _)| *name == key).map(|(_, _, value)| *value)
+        self.entries
+            .iter()
+            .find(|(name, _, _)| *name == key)
+            .map(|(_, _, value)| *value)
     }
 }
 
@@ -65,8 +91,15 @@ impl Loader {
     }
 
     fn wrong_type(&mut self, node: &Node, expected: &str) {
-        let diagnostic = Diagnostic::error(Code::WrongType, format!("expected {expected}, found {}", node.kind_name()))
-            .at(&self.file, node.span.clone(), format!("expected {expected}"));
+        let diagnostic = Diagnostic::error(
+            Code::WrongType,
+            format!("expected {expected}, found {}", node.kind_name()),
+        )
+        .at(
+            &self.file,
+            node.span.clone(),
+            format!("expected {expected}"),
+        );
         self.report(diagnostic);
     }
 
@@ -85,16 +118,20 @@ impl Loader {
                 continue;
             };
             if !seen.insert(name) {
-                let diagnostic = Diagnostic::error(Code::DuplicateKey, format!("`{name}` appears twice in {what}"))
-                    .at(&self.file, key.span.clone(), "second definition");
+                let diagnostic = Diagnostic::error(
+                    Code::DuplicateKey,
+                    format!("`{name}` appears twice in {what}"),
+                )
+                .at(&self.file, key.span.clone(), "second definition");
                 self.report(diagnostic);
                 continue;
             }
             if !allowed.is_empty() && !allowed.contains(&name) {
-                let diagnostic = Diagnostic::error(Code::UnknownKey, format!("unknown key `{name}` in {what}"))
-                    .at(&self.file, key.span.clone(), "not a key of this mapping")
-                    .did_you_mean(name, allowed.iter().copied())
-                    .note(format!("{what} accepts: {}", allowed.join(", ")));
+                let diagnostic =
+                    Diagnostic::error(Code::UnknownKey, format!("unknown key `{name}` in {what}"))
+                        .at(&self.file, key.span.clone(), "not a key of this mapping")
+                        .did_you_mean(name, allowed.iter().copied())
+                        .note(format!("{what} accepts: {}", allowed.join(", ")));
                 self.report(diagnostic);
                 continue;
             }
@@ -142,7 +179,9 @@ impl Loader {
     }
 
     fn number(&mut self, node: &Node, what: &str) -> Option<Spanned<u32>> {
-        let parsed = node.as_scalar().and_then(|scalar| scalar.text.trim().parse::<u32>().ok());
+        let parsed = node
+            .as_scalar()
+            .and_then(|scalar| scalar.text.trim().parse::<u32>().ok());
         match parsed {
             Some(value) => Some(Spanned {
                 value,
@@ -158,8 +197,11 @@ impl Loader {
     fn positive(&mut self, node: Option<&Node>, what: &str) -> Option<u32> {
         let number = self.number(node?, what)?;
         if number.value == 0 {
-            let diagnostic = Diagnostic::error(Code::InvalidValue, format!("{what} must be at least 1"))
-                .at(&self.file, number.span, "zero");
+            let diagnostic = Diagnostic::error(
+                Code::InvalidValue,
+                format!("{what} must be at least 1"),
+            )
+            .at(&self.file, number.span, "zero");
             self.report(diagnostic);
             return None;
         }
@@ -179,24 +221,57 @@ impl Loader {
 
     fn rule_set(&mut self, root: &Node) -> Option<RuleSet> {
         let entries = self.mapping(root, "RuleSet", "the rules file")?;
-        let version = self.require(&entries, "version", "the rules file").and_then(|node| self.number(node, "format version"));
+        let version = self
+            .require(&entries, "version", "the rules file")
+            .and_then(|node| self.number(node, "format version"));
         if let Some(version) = &version
             && version.value != FORMAT_VERSION
         {
-            let diagnostic = Diagnostic::error(Code::UnsupportedVersion, format!("rules format version {} is not supported", version.value))
-                .at(&self.file, version.span.clone(), format!("this build reads version {FORMAT_VERSION}"));
+            let diagnostic = Diagnostic::error(
+                Code::UnsupportedVersion,
+                format!("rules format version {} is not supported", version.value),
+            )
+            .at(
+                &self.file,
+                version.span.clone(),
+                format!("this build reads version {FORMAT_VERSION}"),
+            );
             self.report(diagnostic);
         }
-        let description = entries.get("description").and_then(|node| self.string(node)).map(|text| text.value);
-        let source = entries.get("source").map(|node| self.source(node)).unwrap_or_default();
-        let fields = self.require(&entries, "fields", "the rules file").map(|node| self.fields(node, "fields")).unwrap_or_default();
-        let filter = entries.get("filter").map(|node| self.filter(node)).unwrap_or_default();
-        let identity = self.require(&entries, "identity", "the rules file").map(|node| self.identity(node)).unwrap_or_default();
+        let description = entries
+            .get("description")
+            .and_then(|node| self.string(node))
+            .map(|text| text.value);
+        let source = entries
+            .get("source")
+            .map(|node| self.source(node))
+            .unwrap_or_default();
+        let fields = self
+            .require(&entries, "fields", "the rules file")
+            .map(|node| self.fields(node, "fields"))
+            .unwrap_or_default();
+        let filter = entries
+            .get("filter")
+            .map(|node| self.filter(node))
+            .unwrap_or_default();
+        let identity = self
+            .require(&entries, "identity", "the rules file")
+            .map(|node| self.identity(node))
+            .unwrap_or_default();
         let retired = entries.get("retired").and_then(|node| self.embedded(node));
-        let hardware = entries.get("hardware").map(|node| self.targets(node, "hardware")).unwrap_or_default();
+        let hardware = entries
+            .get("hardware")
+            .map(|node| self.targets(node, "hardware"))
+            .unwrap_or_default();
         let software = entries.get("software").and_then(|node| self.software(node));
-        let attributes = entries.get("attributes").map(|node| self.targets(node, "attributes")).unwrap_or_default();
-        let operations = self.require(&entries, "operations", "the rules file").map(|node| self.operations(node)).unwrap_or_default();
+        let attributes = entries
+            .get("attributes")
+            .map(|node| self.targets(node, "attributes"))
+            .unwrap_or_default();
+        let operations = self
+            .require(&entries, "operations", "the rules file")
+            .map(|node| self.operations(node))
+            .unwrap_or_default();
         Some(RuleSet {
             file: self.file.clone(),
             version: version?,
@@ -218,7 +293,10 @@ impl Loader {
             return SourceSettings::default();
         };
         let page_size = self.positive(entries.get("page_size"), "page_size");
-        let select = entries.get("select").map(|node| self.strings(node, "select")).unwrap_or_default();
+        let select = entries
+            .get("select")
+            .map(|node| self.strings(node, "select"))
+            .unwrap_or_default();
         let software = entries.get("software").and_then(|node| {
             let entries = self.mapping(node, "SoftwareQuery", "`source.software`")?;
             let page_size = self.positive(entries.get("page_size"), "page_size");
@@ -236,7 +314,10 @@ impl Loader {
     }
 
     fn strings(&mut self, node: &Node, what: &str) -> Vec<Spanned<String>> {
-        self.list(node, what).iter().filter_map(|item| self.string(item)).collect()
+        self.list(node, what)
+            .iter()
+            .filter_map(|item| self.string(item))
+            .collect()
     }
 
     fn fields(&mut self, node: &Node, what: &str) -> Vec<(Spanned<String>, FieldRule)> {
@@ -257,13 +338,29 @@ impl Loader {
     fn field_rule(&mut self, node: &Node) -> Option<FieldRule> {
         let entries = self.mapping(node, "FieldRule", "a field")?;
         if entries.entries.len() != 1 {
-            if entries.entries.is_empty() && self.diagnostics.iter().all(|d| !node.span.contains(&d.labels.first().map_or(usize::MAX, |l| l.span.start))) {
-                let diagnostic = Diagnostic::error(Code::MissingKey, "a field needs one of `one`, `optional`, `many` or `expr`")
-                    .at(&self.file, node.span.clone(), "empty field");
+            if entries.entries.is_empty()
+                && self.diagnostics.iter().all(|d| {
+                    !node
+                        .span
+                        .contains(&d.labels.first().map_or(usize::MAX, |l| l.span.start))
+                })
+            {
+                let diagnostic = Diagnostic::error(
+                    Code::MissingKey,
+                    "a field needs one of `one`, `optional`, `many` or `expr`",
+                )
+                .at(&self.file, node.span.clone(), "empty field");
                 self.report(diagnostic);
             } else if entries.entries.len() > 1 {
-                let diagnostic = Diagnostic::error(Code::InvalidValue, "a field takes exactly one of `one`, `optional`, `many` or `expr`")
-                    .at(&self.file, entries.entries[1].1.span.clone(), "second source");
+                let diagnostic = Diagnostic::error(
+                    Code::InvalidValue,
+                    "a field takes exactly one of `one`, `optional`, `many` or `expr`",
+                )
+                .at(
+                    &self.file,
+                    entries.entries[1].1.span.clone(),
+                    "second source",
+                );
                 self.report(diagnostic);
             }
             return None;
@@ -284,8 +381,12 @@ impl Loader {
             .iter()
             .filter_map(|item| {
                 let entries = self.mapping(item, "FilterRule", "a filter rule")?;
-                let exclude = self.require(&entries, "exclude", "a filter rule").and_then(|node| self.embedded(node));
-                let reason = self.require(&entries, "reason", "a filter rule").and_then(|node| self.string(node));
+                let exclude = self
+                    .require(&entries, "exclude", "a filter rule")
+                    .and_then(|node| self.embedded(node));
+                let reason = self
+                    .require(&entries, "reason", "a filter rule")
+                    .and_then(|node| self.string(node));
                 Some(FilterRule {
                     exclude: exclude?,
                     reason: reason?,
@@ -297,16 +398,23 @@ impl Loader {
     fn identity(&mut self, node: &Node) -> Vec<IdentityRule> {
         let items = self.list(node, "identity");
         if items.is_empty() && matches!(node.kind, NodeKind::Sequence(_)) {
-            let diagnostic = Diagnostic::error(Code::InvalidValue, "`identity` needs at least one key")
-                .at(&self.file, node.span.clone(), "empty list");
+            let diagnostic = Diagnostic::error(
+                Code::InvalidValue,
+                "`identity` needs at least one key",
+            )
+            .at(&self.file, node.span.clone(), "empty list");
             self.report(diagnostic);
         }
         items
             .iter()
             .filter_map(|item| {
                 let entries = self.mapping(item, "IdentityRule", "an identity key")?;
-                let kind = self.require(&entries, "kind", "an identity key").and_then(|node| self.string(node));
-                let value = self.require(&entries, "value", "an identity key").and_then(|node| self.embedded(node));
+                let kind = self
+                    .require(&entries, "kind", "an identity key")
+                    .and_then(|node| self.string(node));
+                let value = self
+                    .require(&entries, "value", "an identity key")
+                    .and_then(|node| self.embedded(node));
                 let valid = entries.get("valid").and_then(|node| self.embedded(node));
                 Some(IdentityRule {
                     kind: kind?,
@@ -320,7 +428,10 @@ impl Loader {
     fn targets(&mut self, node: &Node, what: &str) -> Vec<(Spanned<String>, Embedded)> {
         let NodeKind::Mapping(pairs) = &node.kind else {
             if !node.is_null() {
-                self.wrong_type(node, &format!("a mapping of attribute names to expressions ({what})"));
+                self.wrong_type(
+                    node,
+                    &format!("a mapping of attribute names to expressions ({what})"),
+                );
             }
             return Vec::new();
         };
@@ -330,8 +441,11 @@ impl Loader {
             .filter_map(|(key, value)| {
                 let name = self.string(key)?;
                 if !seen.insert(name.value.clone()) {
-                    let diagnostic = Diagnostic::error(Code::DuplicateKey, format!("`{}` appears twice in `{what}`", name.value))
-                        .at(&self.file, name.span.clone(), "second definition");
+                    let diagnostic = Diagnostic::error(
+                        Code::DuplicateKey,
+                        format!("`{}` appears twice in `{what}`", name.value),
+                    )
+                    .at(&self.file, name.span.clone(), "second definition");
                     self.report(diagnostic);
                     return None;
                 }
@@ -343,11 +457,20 @@ impl Loader {
 
     fn software(&mut self, node: &Node) -> Option<SoftwareRule> {
         let entries = self.mapping(node, "SoftwareRule", "`software`")?;
-        let each = self.require(&entries, "each", "`software`").and_then(|node| self.embedded(node));
-        let fields = entries.get("fields").map(|node| self.fields(node, "software.fields")).unwrap_or_default();
-        let name = self.require(&entries, "name", "`software`").and_then(|node| self.embedded(node));
+        let each = self
+            .require(&entries, "each", "`software`")
+            .and_then(|node| self.embedded(node));
+        let fields = entries
+            .get("fields")
+            .map(|node| self.fields(node, "software.fields"))
+            .unwrap_or_default();
+        let name = self
+            .require(&entries, "name", "`software`")
+            .and_then(|node| self.embedded(node));
         let version = entries.get("version").and_then(|node| self.embedded(node));
-        let identifier = entries.get("identifier").and_then(|node| self.embedded(node));
+        let identifier = entries
+            .get("identifier")
+            .and_then(|node| self.embedded(node));
         Some(SoftwareRule {
             each: each?,
             fields,

@@ -17,7 +17,10 @@ use crate::diag::{Code, Diagnostic, SourceFile};
 /// Reads and loads the rules file at `path`.
 pub fn load_file(path: &str) -> Result<RuleSet, Vec<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|error| {
-        vec![Diagnostic::error(Code::UnreadableFile, format!("cannot read rules file `{path}`: {error}"))]
+        vec![Diagnostic::error(
+            Code::UnreadableFile,
+            format!("cannot read rules file `{path}`: {error}"),
+        )]
     })?;
     load_text(path, text)
 }
@@ -47,7 +50,13 @@ mod tests {
                     .as_array()
                     .unwrap_or_else(|| panic!("{type_name} has no oneOf"))
                     .iter()
-                    .flat_map(|variant| variant["required"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()))
+                    .flat_map(|variant| {
+                        variant["required"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|k| k.as_str().unwrap().to_string())
+                    })
                     .collect()
             } else {
                 definition["properties"]

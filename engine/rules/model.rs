@@ -39,7 +39,10 @@ pub struct Embedded {
 /// A mapping: a rules file, as written.
 #[derive(Debug, Clone, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "mapper rules", description = "A mapper rules file: how Miradore MDM device records become MMS operations. See docs/rules.md.")]
+#[schemars(
+    title = "mapper rules",
+    description = "A mapper rules file: how Miradore MDM device records become MMS operations. See docs/rules.md."
+)]
 pub struct RuleSet {
     /// The file it was read from.
     #[schemars(skip)]

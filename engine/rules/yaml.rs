@@ -103,7 +103,13 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
                         "this alias",
                     )
                 })?;
-                builder.push(Node { span: range, ..node }, 0);
+                builder.push(
+                    Node {
+                        span: range,
+                        ..node
+                    },
+                    0,
+                );
             }
             Event::DocumentEnd => {
                 if builder.root.is_some() {
@@ -182,8 +188,14 @@ mod tests {
     use super::*;
 
     fn scalar_at<'a>(node: &'a Node, key: &str) -> &'a Node {
-        let NodeKind::Mapping(pairs) = &node.kind else { panic!("not a mapping") };
-        &pairs.iter().find(|(k, _)| k.as_scalar().unwrap().text == key).unwrap().1
+        let NodeKind::Mapping(pairs) = &node.kind else {
+            panic!("not a mapping")
+        };
+        &pairs
+            .iter()
+            .find(|(k, _)| k.as_scalar().unwrap().text == key)
+            .unwrap()
+            .1
     }
 
     #[test]

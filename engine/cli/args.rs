@@ -1,0 +1,62 @@
+//! CLI: the command-line arguments (clap).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Moves device inventory from Miradore MDM into Miradore Management Suite, driven by rules.
+#[derive(Debug, Parser)]
+#[command(name = "mapper", version, about, long_about = None)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check rule files; prints every problem with its place; exit 0 when all are valid.
+    Validate(ValidateArgs),
+    /// Print the operations a sync would send, without writing anything anywhere.
+    DryRun(DryRunArgs),
+}
+
+/// How to print.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Text,
+    /// For machines: JSON (one object per line for operations).
+    Json,
+}
+
+/// `mapper validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// A rules file; repeat to check several.
+    #[arg(long = "rules", value_name = "FILE", required = true)]
+    pub rules: Vec<PathBuf>,
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `mapper dry-run`.
+#[derive(Debug, clap::Args)]
+pub struct DryRunArgs {
+    /// The rules file.
+    #[arg(
+        long = "rules",
+        value_name = "FILE",
+        default_value = "rules/default.yaml"
+    )]
+    pub rules: PathBuf,
+    /// Saved Miradore API v1 responses: one XML file, or a folder of page files.
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: PathBuf,
+    /// Output format of the operations.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}

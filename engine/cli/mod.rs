@@ -1,0 +1,51 @@
+//! CLI: arguments -> commands -> exit code. The only place that prints to the terminal.
+
+mod args;
+mod dry_run;
+mod exit;
+mod validate;
+
+use std::io::IsTerminal;
+
+use clap::Parser;
+
+pub use args::{Args, Command, Format};
+pub use exit::Exit;
+
+use crate::compile::{Program, compile};
+use crate::diag::{Diagnostic, render_json, render_text};
+
+/// Runs mapper with the process arguments and returns the exit code.
+pub fn run() -> Exit {
+    let args = Args::parse();
+    match args.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::DryRun(args) => dry_run::run(&args),
+    }
+}
+
+/// Loads and compiles a rules file, returning every diagnostic on failure.
+pub fn load_program(path: &std::path::Path) -> Result<Program, Vec<Diagnostic>> {
+    let rule_set = crate::rules::load_file(&path.to_string_lossy())?;
+    compile(&rule_set)
+}
+
+/// Prints diagnostics to stderr (text) or stdout (JSON, one object per line).
+pub fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
+    match format {
+        Format::Text => {
+            let colour = std::io::stderr().is_terminal();
+            for diagnostic in diagnostics {
+                eprintln!("{}", render_text(diagnostic, colour));
+            }
+        }
+        Format::Json => {
+            for diagnostic in diagnostics {
+                println!(
+                    "{}",
+                    serde_json::to_string(&render_json(diagnostic)).unwrap_or_default()
+                );
+            }
+        }
+    }
+}

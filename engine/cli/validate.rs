@@ -1,0 +1,31 @@
+//! CLI: `mapper validate`, step 1 of the run alone: load and compile every rules file.
+
+use super::args::{Format, ValidateArgs};
+use super::{Exit, load_program, print_diagnostics};
+
+/// Checks every file; all problems of all files are printed in one run.
+pub fn run(args: &ValidateArgs) -> Exit {
+    let mut exit = Exit::Success;
+    for path in &args.rules {
+        match load_program(path) {
+            Ok(_) => {
+                if args.format == Format::Text {
+                    eprintln!("{}: valid", path.display());
+                }
+            }
+            Err(diagnostics) => {
+                print_diagnostics(&diagnostics, args.format);
+                if args.format == Format::Text {
+                    eprintln!(
+                        "{}: {} problem{}",
+                        path.display(),
+                        diagnostics.len(),
+                        if diagnostics.len() == 1 { "" } else { "s" }
+                    );
+                }
+                exit = Exit::InvalidInput;
+            }
+        }
+    }
+    exit
+}

@@ -1,0 +1,394 @@
+//! Compile: [`RuleSet`] -> [`Program`]. Every selector is parsed, every expression compiled and
+//! every name resolved here, once; the program is immutable and shared by all workers.
+
+mod expression;
+pub mod functions;
+mod query;
+pub mod sandbox;
+mod selector;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+pub use expression::{Expression, ExpressionPlan, runtime_message};
+pub use query::QueryPlan;
+pub use selector::Selector;
+
+use crate::diag::{Code, Diagnostic, SourceFile};
+use crate::rules::{Embedded, FieldRule, RuleSet, Spanned};
+use expression::Visible;
+
+/// How many values a selector field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cardinality {
+    /// Exactly one.
+    One,
+    /// One or none.
+    Optional,
+    /// Any number, as an array.
+    Many,
+}
+
+/// How a field gets its value.
+#[derive(Debug)]
+pub enum FieldSource {
+    /// From the record.
+    Select(Selector, Cardinality),
+    /// From earlier fields.
+    Compute(Expression),
+}
+
+/// A compiled field.
+#[derive(Debug)]
+pub struct Field {
+    /// Its name, as used in expressions.
+    pub name: String,
+    /// Where its value comes from.
+    pub source: FieldSource,
+    /// Where it was defined.
+    pub span: std::ops::Range<usize>,
+}
+
+/// A compiled filter rule.
+#[derive(Debug)]
+pub struct Filter {
+    /// True skips the device.
+    pub exclude: Expression,
+    /// The reason counted.
+    pub reason: Arc<str>,
+}
+
+/// A compiled identity key.
+#[derive(Debug)]
+pub struct IdentityKey {
+    /// The kind, e.g. `serial`.
+    pub kind: String,
+    /// The value expression.
+    pub value: Expression,
+    /// The optional extra check, with `value` as the last scope slot.
+    pub valid: Option<Expression>,
+}
+
+/// Compiled software-inventory rules.
+#[derive(Debug)]
+pub struct Software {
+    /// Selects the applications in the record.
+    pub each: Selector,
+    /// Per-application fields (selectors relative to the application).
+    pub fields: Vec<Field>,
+    /// Name, version and identifier expressions (scope: device fields, then application fields).
+    pub name: Expression,
+    /// Version.
+    pub version: Option<Expression>,
+    /// Identifier.
+    pub identifier: Option<Expression>,
+}
+
+/// Which operations are produced, each with its optional condition.
+#[derive(Debug, Default)]
+pub struct Operations {
+    /// `import_inventory`, if enabled.
+    pub import_inventory: Option<Option<Expression>>,
+    /// `set_attributes`, if enabled.
+    pub set_attributes: Option<Option<Expression>>,
+    /// `activate`, if enabled.
+    pub activate: Option<Option<Expression>>,
+    /// `retire`, if enabled.
+    pub retire: Option<Option<Expression>>,
+}
+
+/// A compiled rules file: immutable, `Send + Sync`, shared by every worker.
+pub struct Program {
+    /// The rules file, for diagnostics.
+    pub file: Arc<SourceFile>,
+    /// The sandboxed Rhai engine.
+    pub engine: rhai::Engine,
+    /// Device fields in order (the scope slots of device-level expressions).
+    pub fields: Vec<Field>,
+    /// Filter rules in order.
+    pub filter: Vec<Filter>,
+    /// Identity keys in order of preference.
+    pub identity: Vec<IdentityKey>,
+    /// When true, the device is retired.
+    pub retired: Option<Expression>,
+    /// Hardware attributes.
+    pub hardware: Vec<(String, Expression)>,
+    /// Software inventory.
+    pub software: Option<Software>,
+    /// Asset attributes.
+    pub attributes: Vec<(String, Expression)>,
+    /// Operations and their conditions.
+    pub operations: Operations,
+    /// What to ask Miradore for.
+    pub query: QueryPlan,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Program")
+            .field("file", &self.file.name)
+            .field("fields", &self.fields.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Compiles `rule_set`, or returns every problem found (without cascades: a field that failed
+/// to compile is still a known name for the expressions after it).
+pub fn compile(rule_set: &RuleSet) -> Result<Program, Vec<Diagnostic>> {
+    let mut compiler = Compiler {
+        file: rule_set.file.clone(),
+        engine: sandbox::engine(),
+        diagnostics: Vec::new(),
+    };
+    let all_names: Vec<String> = rule_set
+        .fields
+        .iter()
+        .map(|(name, _)| name.value.clone())
+        .collect();
+    let fields = compiler.fields(&rule_set.fields, &[], &all_names);
+    let names: Vec<String> = fields.iter().map(|field| field.name.clone()).collect();
+    let device = Visible {
+        names: &names,
+        later: &[],
+    };
+    let filter = rule_set
+        .filter
+        .iter()
+        .filter_map(|rule| {
+            Some(Filter {
+                exclude: compiler.expression(&rule.exclude, &device)?,
+                reason: Arc::from(rule.reason.value.as_str()),
+            })
+        })
+        .collect();
+    let mut with_value = names.clone();
+    with_value.push("value".to_string());
+    let identity = rule_set
+        .identity
+        .iter()
+        .filter_map(|key| {
+            let value = compiler.expression(&key.value, &device);
+            let valid = key.valid.as_ref().map(|valid| {
+                compiler.expression(
+                    valid,
+                    &Visible {
+                        names: &with_value,
+                        later: &[],
+                    },
+                )
+            });
+            Some(IdentityKey {
+                kind: key.kind.value.clone(),
+                value: value?,
+                valid: match valid {
+                    Some(compiled) => Some(compiled?),
+                    None => None,
+                },
+            })
+        })
+        .collect();
+    let retired = rule_set
+        .retired
+        .as_ref()
+        .and_then(|expression| compiler.expression(expression, &device));
+    let hardware = compiler.targets(&rule_set.hardware, &device);
+    let attributes = compiler.targets(&rule_set.attributes, &device);
+    let software = rule_set.software.as_ref().and_then(|rule| {
+        let each = compiler.selector(&rule.each);
+        let app_names: Vec<String> = rule
+            .fields
+            .iter()
+            .map(|(name, _)| name.value.clone())
+            .collect();
+        let app_fields = compiler.fields(&rule.fields, &names, &app_names);
+        let mut scope_names = names.clone();
+        scope_names.extend(app_fields.iter().map(|field| field.name.clone()));
+        let visible = Visible {
+            names: &scope_names,
+            later: &[],
+        };
+        let name = compiler.expression(&rule.name, &visible);
+        let version = rule
+            .version
+            .as_ref()
+            .map(|expression| compiler.expression(expression, &visible));
+        let identifier = rule
+            .identifier
+            .as_ref()
+            .map(|expression| compiler.expression(expression, &visible));
+        Some(Software {
+            each: each?,
+            fields: app_fields,
+            name: name?,
+            version: version
+                .map(|compiled| compiled.ok_or(()))
+                .transpose()
+                .ok()?,
+            identifier: identifier
+                .map(|compiled| compiled.ok_or(()))
+                .transpose()
+                .ok()?,
+        })
+    });
+    let mut condition = |rule: &Option<crate::rules::OperationRule>| {
+        rule.as_ref().map(|rule| {
+            rule.when
+                .as_ref()
+                .and_then(|when| compiler.expression(when, &device))
+        })
+    };
+    let operations = Operations {
+        import_inventory: condition(&rule_set.operations.import_inventory),
+        set_attributes: condition(&rule_set.operations.set_attributes),
+        activate: condition(&rule_set.operations.activate),
+        retire: condition(&rule_set.operations.retire),
+    };
+    let query = QueryPlan::derive(rule_set, &fields, software.as_ref());
+    if !compiler.diagnostics.is_empty() {
+        return Err(compiler.diagnostics);
+    }
+    Ok(Program {
+        file: compiler.file,
+        engine: compiler.engine,
+        fields,
+        filter,
+        identity,
+        retired,
+        hardware,
+        software,
+        attributes,
+        operations,
+        query,
+    })
+}
+
+struct Compiler {
+    file: Arc<SourceFile>,
+    engine: rhai::Engine,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiler {
+    fn expression(&mut self, embedded: &Embedded, visible: &Visible<'_>) -> Option<Expression> {
+        Expression::compile(&self.engine, &self.file, embedded, visible)
+            .map_err(|diagnostic| self.diagnostics.push(diagnostic))
+            .ok()
+    }
+
+    fn selector(&mut self, embedded: &Embedded) -> Option<Selector> {
+        Selector::compile(&self.file, embedded)
+            .map_err(|diagnostic| self.diagnostics.push(diagnostic))
+            .ok()
+    }
+
+    /// Compiles fields in order; `outer` names are visible before them (device fields, for
+    /// application fields). A field that fails still counts as a name, so no cascade follows.
+    fn fields(
+        &mut self,
+        rules: &[(Spanned<String>, FieldRule)],
+        outer: &[String],
+        all: &[String],
+    ) -> Vec<Field> {
+        let mut names: Vec<String> = outer.to_vec();
+        let mut seen = HashSet::new();
+        let mut fields = Vec::new();
+        for (index, (name, rule)) in rules.iter().enumerate() {
+            if !is_identifier(&name.value) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not a valid field name", name.value),
+                    )
+                    .at(
+                        &self.file,
+                        name.span.clone(),
+                        "letters, digits and `_`, not starting with a digit",
+                    ),
+                );
+            } else if !seen.insert(name.value.clone()) || outer.contains(&name.value) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::DuplicateField,
+                        format!("the field `{}` is defined twice", name.value),
+                    )
+                    .at(&self.file, name.span.clone(), "second definition"),
+                );
+            }
+            let later = &all[(index + 1).min(all.len())..];
+            let source = match rule {
+                FieldRule::One(selector) => self
+                    .selector(selector)
+                    .map(|compiled| FieldSource::Select(compiled, Cardinality::One)),
+                FieldRule::Optional(selector) => self
+                    .selector(selector)
+                    .map(|compiled| FieldSource::Select(compiled, Cardinality::Optional)),
+                FieldRule::Many(selector) => self
+                    .selector(selector)
+                    .map(|compiled| FieldSource::Select(compiled, Cardinality::Many)),
+                FieldRule::Expr(expression) => self
+                    .expression(
+                        expression,
+                        &Visible {
+                            names: &names,
+                            later,
+                        },
+                    )
+                    .map(FieldSource::Compute),
+            };
+            names.push(name.value.clone());
+            if let Some(source) = source {
+                fields.push(Field {
+                    name: name.value.clone(),
+                    source,
+                    span: name.span.clone(),
+                });
+            } else {
+                // Keep the slot so later expressions still resolve; it evaluates to ().
+                fields.push(Field {
+                    name: name.value.clone(),
+                    source: FieldSource::Compute(Expression {
+                        plan: ExpressionPlan::Script(rhai::AST::empty()),
+                        source: match rule {
+                            FieldRule::One(e)
+                            | FieldRule::Optional(e)
+                            | FieldRule::Many(e)
+                            | FieldRule::Expr(e) => e.clone(),
+                        },
+                    }),
+                    span: name.span.clone(),
+                });
+            }
+        }
+        fields
+    }
+
+    fn targets(
+        &mut self,
+        targets: &[(Spanned<String>, Embedded)],
+        visible: &Visible<'_>,
+    ) -> Vec<(String, Expression)> {
+        targets
+            .iter()
+            .filter_map(|(name, embedded)| {
+                Some((name.value.clone(), self.expression(embedded, visible)?))
+            })
+            .collect()
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn program_is_shared_by_threads() {
+        assert_send_sync::<super::Program>();
+    }
+}
