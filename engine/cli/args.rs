@@ -47,11 +47,7 @@ pub struct ValidateArgs {
 #[derive(Debug, clap::Args)]
 pub struct DryRunArgs {
     /// The rules file.
-    #[arg(
-        long = "rules",
-        value_name = "FILE",
-        default_value = "rules/default.yaml"
-    )]
+    #[arg(long = "rules", value_name = "FILE", default_value = "rules/default.yaml")]
     pub rules: PathBuf,
     /// Saved Miradore API v1 responses: one XML file, or a folder of page files.
     #[arg(long, value_name = "PATH")]

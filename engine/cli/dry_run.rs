@@ -5,10 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use super::args::{DryRunArgs, Format};
 use super::{Exit, load_program, print_diagnostics};
-use crate::diag::render_text;
-use crate::eval::{Outcome, evaluate};
-use crate::ops::Summary;
-use crate::sink::preview;
+use crate::sink::preview::write_preview;
 use crate::source::snapshot;
 
 /// Runs the dry run over a snapshot.
@@ -27,37 +24,21 @@ pub fn run(args: &DryRunArgs) -> Exit {
             return Exit::Remote;
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     let colour = std::io::stderr().is_terminal();
-    let mut summary = Summary::default();
-    for record in &records {
-        let outcome = evaluate(&program, record);
-        summary.count(&outcome);
-        match &outcome {
-            Outcome::Mapped { operations, .. } => {
-                for operation in operations {
-                    let _ = preview::write(&mut out, operation, args.format);
-                }
-            }
-            Outcome::Failed(error) => {
-                let _ = out.flush();
-                eprintln!("{}", render_text(&error.diagnostic, colour));
-            }
-            Outcome::Skipped { device_id, reason } => {
-                tracing::debug!(device = %device_id, %reason, "skipped");
-            }
-        }
-    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let summary = write_preview(&program, records, &mut out, &mut std::io::stderr(), args.format, colour);
     let _ = out.flush();
     drop(out);
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(error) => {
+            eprintln!("mapper: cannot write the preview: {error}");
+            return Exit::PartialFailure;
+        }
+    };
     match args.format {
         Format::Text => println!("\n{summary}"),
         Format::Json => eprintln!("{summary}"),
     }
-    if summary.failed > 0 {
-        Exit::PartialFailure
-    } else {
-        Exit::Success
-    }
+    if summary.failed > 0 { Exit::PartialFailure } else { Exit::Success }
 }

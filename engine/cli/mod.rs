@@ -12,7 +12,7 @@ use clap::Parser;
 pub use args::{Args, Command, Format};
 pub use exit::Exit;
 
-use crate::compile::{Program, compile};
+use crate::compile::{Program, compile_file};
 use crate::diag::{Diagnostic, render_json, render_text};
 
 /// Runs mapper with the process arguments and returns the exit code.
@@ -26,8 +26,7 @@ pub fn run() -> Exit {
 
 /// Loads and compiles a rules file, returning every diagnostic on failure.
 pub fn load_program(path: &std::path::Path) -> Result<Program, Vec<Diagnostic>> {
-    let rule_set = crate::rules::load_file(&path.to_string_lossy())?;
-    compile(&rule_set)
+    compile_file(&path.to_string_lossy())
 }
 
 /// Prints diagnostics to stderr (text) or stdout (JSON, one object per line).
@@ -41,10 +40,7 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
         }
         Format::Json => {
             for diagnostic in diagnostics {
-                println!(
-                    "{}",
-                    serde_json::to_string(&render_json(diagnostic)).unwrap_or_default()
-                );
+                println!("{}", serde_json::to_string(&render_json(diagnostic)).unwrap_or_default());
             }
         }
     }

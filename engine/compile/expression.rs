@@ -45,10 +45,7 @@ impl Expression {
     ) -> Result<Expression, Diagnostic> {
         let text = embedded.text.trim();
         if let Some(slot) = visible.names.iter().rposition(|name| name == text) {
-            return Ok(Expression {
-                plan: ExpressionPlan::Variable(slot),
-                source: embedded.clone(),
-            });
+            return Ok(Expression { plan: ExpressionPlan::Variable(slot), source: embedded.clone() });
         }
         let mut scope = Scope::new();
         for name in visible.names {
@@ -58,10 +55,7 @@ impl Expression {
             .compile_with_scope(&scope, &embedded.text)
             .map_err(|error| parse_error(file, embedded, &error, visible))?;
         check_functions(engine, file, embedded, &ast)?;
-        Ok(Expression {
-            plan: ExpressionPlan::Script(ast),
-            source: embedded.clone(),
-        })
+        Ok(Expression { plan: ExpressionPlan::Script(ast), source: embedded.clone() })
     }
 
     /// The byte range in the rules file of a position inside this expression.
@@ -74,36 +68,20 @@ fn span_at(file: &SourceFile, embedded: &Embedded, position: Position) -> std::o
     let (Some(line), Some(column)) = (position.line(), position.position()) else {
         return embedded.span.clone();
     };
-    let char_index: usize = embedded
-        .text
-        .split_inclusive('\n')
-        .take(line - 1)
-        .map(|text| text.chars().count())
-        .sum::<usize>()
-        + column.saturating_sub(1);
-    let offset = offset_of_char(
-        &file.text,
-        &embedded.span,
-        embedded.style,
-        &embedded.text,
-        char_index,
-    );
+    let char_index: usize =
+        embedded.text.split_inclusive('\n').take(line - 1).map(|text| text.chars().count()).sum::<usize>()
+            + column.saturating_sub(1);
+    let offset = offset_of_char(&file.text, &embedded.span, embedded.style, &embedded.text, char_index);
     let width = file.text[offset..].chars().next().map_or(0, char::len_utf8);
     offset..offset + width
 }
 
-fn parse_error(
-    file: &Arc<SourceFile>,
-    embedded: &Embedded,
-    error: &ParseError,
-    visible: &Visible<'_>,
-) -> Diagnostic {
+fn parse_error(file: &Arc<SourceFile>, embedded: &Embedded, error: &ParseError, visible: &Visible<'_>) -> Diagnostic {
     let ParseError(kind, position) = error;
     let span = span_at(file, embedded, *position);
     match kind.as_ref() {
         ParseErrorType::VariableUndefined(name) => {
-            let diagnostic =
-                Diagnostic::error(Code::UnknownVariable, format!("`{name}` is not a field"));
+            let diagnostic = Diagnostic::error(Code::UnknownVariable, format!("`{name}` is not a field"));
             let diagnostic = if visible.later.iter().any(|later| later == name) {
                 diagnostic
                     .at(file, span.start..span.start + name.len(), "defined further down")
@@ -115,53 +93,45 @@ fn parse_error(
             };
             diagnostic.note("expressions see the fields defined before them; see docs/rules.md")
         }
-        other => Diagnostic::error(
-            Code::ExpressionSyntax,
-            format!("invalid expression: {other}"),
-        )
-        .at(file, span, other.to_string()),
+        other => Diagnostic::error(Code::ExpressionSyntax, format!("invalid expression: {other}")).at(
+            file,
+            span,
+            other.to_string(),
+        ),
     }
 }
 
 /// Fails on calls to functions the engine does not have, with "did you mean".
-fn check_functions(
-    engine: &Engine,
-    file: &Arc<SourceFile>,
-    embedded: &Embedded,
-    ast: &AST,
-) -> Result<(), Diagnostic> {
+fn check_functions(engine: &Engine, file: &Arc<SourceFile>, embedded: &Embedded, ast: &AST) -> Result<(), Diagnostic> {
     let known = known_functions(engine);
     let mut unknown = None;
     ast.walk(&mut |path| {
-        if let Some(rhai::ASTNode::Expr(rhai::Expr::FnCall(call, position))) = path.last()
-            && call.op_token.is_none()
-            && !known.iter().any(|name| name == call.name.as_str())
-        {
-            unknown = Some((call.name.to_string(), *position));
-            return false;
+        let call = match path.last() {
+            Some(rhai::ASTNode::Expr(rhai::Expr::FnCall(call, position))) if call.op_token.is_none() => {
+                Some((call.name.as_str(), *position))
+            }
+            Some(rhai::ASTNode::Stmt(rhai::Stmt::FnCall(call, position))) if call.op_token.is_none() => {
+                Some((call.name.as_str(), *position))
+            }
+            Some(rhai::ASTNode::Expr(rhai::Expr::MethodCall(call, position))) => Some((call.name.as_str(), *position)),
+            _ => None,
+        };
+        match call {
+            Some((name, position)) if !known.iter().any(|known| known == name) => {
+                unknown = Some((name.to_string(), position));
+                false
+            }
+            _ => true,
         }
-        if let Some(rhai::ASTNode::Expr(rhai::Expr::MethodCall(call, position))) = path.last()
-            && !known.iter().any(|name| name == call.name.as_str())
-        {
-            unknown = Some((call.name.to_string(), *position));
-            return false;
-        }
-        true
     });
     match unknown {
         None => Ok(()),
         Some((name, position)) => {
             let span = span_at(file, embedded, position);
-            Err(
-                Diagnostic::error(Code::UnknownFunction, format!("no function named `{name}`"))
-                    .at(
-                        file,
-                        span.start..span.start + name.len().max(1),
-                        "unknown function",
-                    )
-                    .did_you_mean(&name, known.iter().map(String::as_str))
-                    .note("the helper functions are listed in docs/functions.md"),
-            )
+            Err(Diagnostic::error(Code::UnknownFunction, format!("no function named `{name}`"))
+                .at(file, span.start..span.start + name.len().max(1), "unknown function")
+                .did_you_mean(&name, known.iter().map(String::as_str))
+                .note("the helper functions are listed in docs/functions.md"))
         }
     }
 }
@@ -175,28 +145,13 @@ pub fn known_functions(engine: &Engine) -> Arc<Vec<String>> {
                 .gen_fn_signatures(true)
                 .iter()
                 .filter_map(|signature| {
-                    let signature = signature
-                        .strip_prefix("get$")
-                        .or(signature.strip_prefix("set$"))
-                        .unwrap_or(signature);
-                    signature
-                        .split('(')
-                        .next()
-                        .map(|name| name.trim().to_string())
+                    let signature =
+                        signature.strip_prefix("get$").or(signature.strip_prefix("set$")).unwrap_or(signature);
+                    signature.split('(').next().map(|name| name.trim().to_string())
                 })
                 .collect();
             names.extend(
-                [
-                    "type_of",
-                    "is_def_var",
-                    "is_def_fn",
-                    "Fn",
-                    "call",
-                    "curry",
-                    "print",
-                    "debug",
-                ]
-                .map(String::from),
+                ["type_of", "is_def_var", "is_def_fn", "Fn", "call", "curry", "print", "debug"].map(String::from),
             );
             names.sort();
             names.dedup();

@@ -45,10 +45,7 @@ pub struct Example {
 
 /// Registers every helper on `engine`.
 pub fn register(engine: &mut Engine) {
-    register_all(&mut Registry {
-        engine,
-        names: Vec::new(),
-    });
+    register_all(&mut Registry { engine, names: Vec::new() });
 }
 
 /// Registers helpers and remembers their names, so a test can compare them with [`FUNCTIONS`].
@@ -68,24 +65,13 @@ impl Registry<'_> {
     /// of the same name; the `Dynamic` overload takes `()`, numbers and anything else.
     fn unary<R: Into<Dynamic> + 'static>(&mut self, name: &'static str, f: fn(&Dynamic) -> R) {
         self.note(name);
-        self.engine
-            .register_fn(name, move |s: ImmutableString| -> Dynamic {
-                f(&Dynamic::from(s)).into()
-            });
-        self.engine
-            .register_fn(name, move |v: Dynamic| -> Dynamic { f(&v).into() });
+        self.engine.register_fn(name, move |s: ImmutableString| -> Dynamic { f(&Dynamic::from(s)).into() });
+        self.engine.register_fn(name, move |v: Dynamic| -> Dynamic { f(&v).into() });
     }
 
-    fn binary<R: Into<Dynamic> + 'static>(
-        &mut self,
-        name: &'static str,
-        f: fn(&Dynamic, &Dynamic) -> R,
-    ) {
+    fn binary<R: Into<Dynamic> + 'static>(&mut self, name: &'static str, f: fn(&Dynamic, &Dynamic) -> R) {
         self.note(name);
-        self.engine
-            .register_fn(name, move |a: Dynamic, b: Dynamic| -> Dynamic {
-                f(&a, &b).into()
-            });
+        self.engine.register_fn(name, move |a: Dynamic, b: Dynamic| -> Dynamic { f(&a, &b).into() });
     }
 
     /// A `()` overload for a Rhai built-in string function.
@@ -98,76 +84,44 @@ impl Registry<'_> {
 fn register_all(r: &mut Registry<'_>) {
     // Text cleanup.
     r.unary("trim", |v| map_text(v, |s| s.trim().into()));
-    r.unary("normalize_space", |v| {
-        map_text(v, |s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-    });
+    r.unary("normalize_space", |v| map_text(v, |s| s.split_whitespace().collect::<Vec<_>>().join(" ")));
     r.unit_overload("to_upper");
     r.unit_overload("to_lower");
     r.binary("truncate_chars", truncate_chars);
-    r.unary("to_string_or_empty", |v| {
-        text(v).unwrap_or_else(|| ImmutableString::from(""))
-    });
+    r.unary("to_string_or_empty", |v| text(v).unwrap_or_else(|| ImmutableString::from("")));
 
     // Case-insensitive comparisons.
     r.binary("equals_ci", |a, b| both(a, b, |a, b| lower(a) == lower(b)));
-    r.binary("contains_ci", |a, b| {
-        both(a, b, |a, b| lower(a).contains(&lower(b)))
-    });
-    r.binary("starts_with_ci", |a, b| {
-        both(a, b, |a, b| lower(a).starts_with(&lower(b)))
-    });
-    r.binary("ends_with_ci", |a, b| {
-        both(a, b, |a, b| lower(a).ends_with(&lower(b)))
-    });
+    r.binary("contains_ci", |a, b| both(a, b, |a, b| lower(a).contains(&lower(b))));
+    r.binary("starts_with_ci", |a, b| both(a, b, |a, b| lower(a).starts_with(&lower(b))));
+    r.binary("ends_with_ci", |a, b| both(a, b, |a, b| lower(a).ends_with(&lower(b))));
 
     // Presence.
     r.unary("is_present", is_present);
-    r.unary("is_placeholder", |v| {
-        text(v).is_none_or(|s| is_placeholder(&s))
-    });
+    r.unary("is_placeholder", |v| text(v).is_none_or(|s| is_placeholder(&s)));
     r.unary("first_present", first_present);
-    r.binary("coalesce", |a, b| {
-        if is_present(a) { a.clone() } else { b.clone() }
-    });
+    r.binary("coalesce", |a, b| if is_present(a) { a.clone() } else { b.clone() });
     r.binary("join_present", join_present);
 
     // Identifiers.
     r.unary("is_serial", |v| text(v).is_some_and(|s| is_serial(&s)));
     r.unary("is_imei", |v| text(v).and_then(|s| imei(&s)).is_some());
-    r.unary("to_imei", |v| {
-        text(v)
-            .and_then(|s| imei(&s))
-            .map_or(Dynamic::UNIT, Dynamic::from)
-    });
-    r.unary("normalize_mac", |v| {
-        text(v)
-            .and_then(|s| normalize_mac(&s))
-            .map_or(Dynamic::UNIT, Dynamic::from)
-    });
+    r.unary("to_imei", |v| text(v).and_then(|s| imei(&s)).map_or(Dynamic::UNIT, Dynamic::from));
+    r.unary("normalize_mac", |v| text(v).and_then(|s| normalize_mac(&s)).map_or(Dynamic::UNIT, Dynamic::from));
     r.unary("is_email", |v| text(v).is_some_and(|s| is_email(&s)));
 
     // Parsing.
     r.unary("parse_miradore_date", |v| {
-        text(v)
-            .and_then(|s| parse_miradore_date(&s))
-            .map_or(Dynamic::UNIT, Dynamic::from)
+        text(v).and_then(|s| parse_miradore_date(&s)).map_or(Dynamic::UNIT, Dynamic::from)
     });
-    r.unary("parse_int", |v| {
-        text(v)
-            .and_then(|s| s.trim().parse::<INT>().ok())
-            .map_or(Dynamic::UNIT, Dynamic::from)
-    });
+    r.unary("parse_int", |v| text(v).and_then(|s| s.trim().parse::<INT>().ok()).map_or(Dynamic::UNIT, Dynamic::from));
     r.unary("parse_float", |v| {
         text(v)
             .and_then(|s| s.trim().parse::<FLOAT>().ok())
             .filter(|f| f.is_finite())
             .map_or(Dynamic::UNIT, Dynamic::from)
     });
-    r.unary("parse_bool", |v| {
-        text(v)
-            .and_then(|s| parse_bool(&s))
-            .map_or(Dynamic::UNIT, Dynamic::from)
-    });
+    r.unary("parse_bool", |v| text(v).and_then(|s| parse_bool(&s)).map_or(Dynamic::UNIT, Dynamic::from));
 }
 
 /// The text of a scalar value; `None` for `()`, arrays and maps.
@@ -215,11 +169,7 @@ fn is_present(value: &Dynamic) -> bool {
 
 fn first_present(values: &Dynamic) -> Dynamic {
     match values.read_lock::<Array>() {
-        Some(values) => values
-            .iter()
-            .find(|v| is_present(v))
-            .cloned()
-            .unwrap_or(Dynamic::UNIT),
+        Some(values) => values.iter().find(|v| is_present(v)).cloned().unwrap_or(Dynamic::UNIT),
         None if is_present(values) => values.clone(),
         None => Dynamic::UNIT,
     }
@@ -228,15 +178,8 @@ fn first_present(values: &Dynamic) -> Dynamic {
 fn join_present(values: &Dynamic, separator: &Dynamic) -> Dynamic {
     let separator = text(separator).unwrap_or_default();
     let parts: Vec<ImmutableString> = match values.read_lock::<Array>() {
-        Some(values) => values
-            .iter()
-            .filter(|v| is_present(v))
-            .filter_map(text)
-            .collect(),
-        None => text(values)
-            .filter(|s| !s.trim().is_empty())
-            .into_iter()
-            .collect(),
+        Some(values) => values.iter().filter(|v| is_present(v)).filter_map(text).collect(),
+        None => text(values).filter(|s| !s.trim().is_empty()).into_iter().collect(),
     };
     if parts.is_empty() {
         return Dynamic::UNIT;
@@ -268,9 +211,7 @@ fn is_placeholder(s: &str) -> bool {
         return true;
     }
     // Separators do not make a value real: `00:00:00:00:00:00`, `000-000`.
-    let mut chars = s
-        .chars()
-        .filter(|c| !matches!(c, ':' | '-' | '.' | ' ' | '_'));
+    let mut chars = s.chars().filter(|c| !matches!(c, ':' | '-' | '.' | ' ' | '_'));
     let Some(first) = chars.next() else {
         return true; // only separators: `---`, `...`
     };
@@ -288,19 +229,14 @@ fn is_placeholder(s: &str) -> bool {
 fn is_serial(s: &str) -> bool {
     let s = s.trim();
     (4..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && !is_placeholder(s)
 }
 
 /// The digits of an IMEI with spaces and dashes removed, when they form one: 15 digits with a
 /// valid Luhn check digit, or 14 digits (no check digit). Placeholders like all zeros are refused.
 fn imei(s: &str) -> Option<String> {
-    let digits: String = s
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .collect();
+    let digits: String = s.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     if !digits.bytes().all(|b| b.is_ascii_digit()) || is_placeholder(&digits) {
         return None;
     }
@@ -401,11 +337,7 @@ fn parse_miradore_date(s: &str) -> Option<String> {
     } else {
         let mut parts = date.splitn(3, ['-', '/']);
         let y = number(parts.next()?, 4, 4)?;
-        (
-            y,
-            number(parts.next()?, 1, 2)?,
-            number(parts.next()?, 1, 2)?,
-        )
+        (y, number(parts.next()?, 1, 2)?, number(parts.next()?, 1, 2)?)
     };
     let (hour, minute, second) = match time {
         None => (0, 0, 0),
@@ -433,11 +365,7 @@ fn parse_miradore_date(s: &str) -> Option<String> {
 }
 
 fn number(s: &str, min_len: usize, max_len: usize) -> Option<u32> {
-    if (min_len..=max_len).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
-        s.parse().ok()
-    } else {
-        None
-    }
+    if (min_len..=max_len).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { None }
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -470,10 +398,7 @@ pub const FUNCTIONS: &[FunctionDoc] = &[
         signature: "normalize_space(s: string | ()) -> string | ()",
         summary: "Trims and collapses every run of inner whitespace (tabs, newlines) to one space.",
         examples: &[
-            ex(
-                r#"normalize_space("  Loaner's \t MacBook\nPro ")"#,
-                r#""Loaner's MacBook Pro""#,
-            ),
+            ex(r#"normalize_space("  Loaner's \t MacBook\nPro ")"#, r#""Loaner's MacBook Pro""#),
             ex(r#"normalize_space("   ")"#, r#""""#),
             ex("normalize_space(())", "()"),
         ],
@@ -492,10 +417,7 @@ pub const FUNCTIONS: &[FunctionDoc] = &[
         name: "to_lower",
         signature: "to_lower(s: string | ()) -> string | ()",
         summary: "Rhai's built-in Unicode lower-casing (non-mutating), extended to return `()` for `()`.",
-        examples: &[
-            ex(r#"to_lower("User@Example.COM")"#, r#""user@example.com""#),
-            ex("to_lower(())", "()"),
-        ],
+        examples: &[ex(r#"to_lower("User@Example.COM")"#, r#""user@example.com""#), ex("to_lower(())", "()")],
     },
     FunctionDoc {
         name: "truncate_chars",
@@ -552,10 +474,7 @@ pub const FUNCTIONS: &[FunctionDoc] = &[
         signature: "ends_with_ci(s: string | (), suffix: string | ()) -> bool",
         summary: "Whether `s` ends with `suffix`, ignoring case; `false` for `()`.",
         examples: &[
-            ex(
-                r#"ends_with_ci("user@Example.com", "@example.com")"#,
-                "true",
-            ),
+            ex(r#"ends_with_ci("user@Example.com", "@example.com")"#, "true"),
             ex(r#"ends_with_ci("user@other.org", "@example.com")"#, "false"),
             ex(r#"ends_with_ci((), "@example.com")"#, "false"),
         ],
@@ -606,10 +525,7 @@ pub const FUNCTIONS: &[FunctionDoc] = &[
         signature: "join_present(values: array, separator: string) -> string | ()",
         summary: "Joins the present elements with `separator`; `()` when none is present.",
         examples: &[
-            ex(
-                r#"join_present(["Ann", (), " ", "Lee"], " ")"#,
-                r#""Ann Lee""#,
-            ),
+            ex(r#"join_present(["Ann", (), " ", "Lee"], " ")"#, r#""Ann Lee""#),
             ex(r#"join_present([(), ""], ", ")"#, "()"),
             ex(r#"join_present((), ", ")"#, "()"),
         ],
@@ -651,14 +567,8 @@ pub const FUNCTIONS: &[FunctionDoc] = &[
         signature: "normalize_mac(s: string | ()) -> string | ()",
         summary: "A MAC address as `AA:BB:CC:DD:EE:FF` from `aa:bb:…`, `aa-bb-…`, `aabb.ccdd.eeff` or `AABBCCDDEEFF`; `()` when it is not one.",
         examples: &[
-            ex(
-                r#"normalize_mac("00-11-22-aa-00-21")"#,
-                r#""00:11:22:AA:00:21""#,
-            ),
-            ex(
-                r#"normalize_mac("0011.22aa.0021")"#,
-                r#""00:11:22:AA:00:21""#,
-            ),
+            ex(r#"normalize_mac("00-11-22-aa-00-21")"#, r#""00:11:22:AA:00:21""#),
+            ex(r#"normalize_mac("0011.22aa.0021")"#, r#""00:11:22:AA:00:21""#),
             ex(r#"normalize_mac("00:11:22:AA:00")"#, "()"),
             ex("normalize_mac(())", "()"),
         ],
@@ -678,14 +588,8 @@ pub const FUNCTIONS: &[FunctionDoc] = &[
         signature: "parse_miradore_date(s: string | ()) -> string | ()",
         summary: "Miradore's `dd.MM.yyyy HH:mm:ss` (also `HH.mm.ss`, a date alone, or `yyyy-MM-dd HH:mm:ss`) as ISO 8601 `yyyy-MM-ddTHH:mm:ss` without a zone (a date alone gives midnight). Year 1 (`01.01.0001`, `0001-01-01`) means never and gives `()`, as does an invalid date.",
         examples: &[
-            ex(
-                r#"parse_miradore_date("28.07.2023 13:57:54")"#,
-                r#""2023-07-28T13:57:54""#,
-            ),
-            ex(
-                r#"parse_miradore_date("22.09.2026 10.15.00")"#,
-                r#""2026-09-22T10:15:00""#,
-            ),
+            ex(r#"parse_miradore_date("28.07.2023 13:57:54")"#, r#""2023-07-28T13:57:54""#),
+            ex(r#"parse_miradore_date("22.09.2026 10.15.00")"#, r#""2026-09-22T10:15:00""#),
             ex(r#"parse_miradore_date("29.02.2023")"#, "()"),
             ex("parse_miradore_date(())", "()"),
         ],
@@ -755,20 +659,14 @@ mod tests {
                 function.examples.len()
             );
             assert!(
-                function
-                    .examples
-                    .iter()
-                    .any(|e| e.expression.contains("()")),
+                function.examples.iter().any(|e| e.expression.contains("()")),
                 "{} has no `()` example",
                 function.name
             );
             for example in function.examples {
                 let got = eval(&engine, example.expression);
                 if got != example.result {
-                    failures.push(format!(
-                        "{}: expected {}, got {got}",
-                        example.expression, example.result
-                    ));
+                    failures.push(format!("{}: expected {}, got {got}", example.expression, example.result));
                 }
             }
         }
@@ -778,10 +676,7 @@ mod tests {
     #[test]
     fn registered_and_documented_match() {
         let mut engine = Engine::new_raw();
-        let mut registry = Registry {
-            engine: &mut engine,
-            names: Vec::new(),
-        };
+        let mut registry = Registry { engine: &mut engine, names: Vec::new() };
         register_all(&mut registry);
         let mut registered = registry.names;
         let mut documented: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
@@ -792,13 +687,7 @@ mod tests {
         assert_eq!(before, documented.len(), "a helper is documented twice");
         assert_eq!(registered, documented);
         for function in FUNCTIONS {
-            assert!(
-                function
-                    .signature
-                    .starts_with(&format!("{}(", function.name)),
-                "{}",
-                function.signature
-            );
+            assert!(function.signature.starts_with(&format!("{}(", function.name)), "{}", function.signature);
         }
     }
 
@@ -808,8 +697,9 @@ mod tests {
         for function in FUNCTIONS {
             let call = match function.name {
                 "truncate_chars" => "truncate_chars((), 2)".to_owned(),
-                "coalesce" | "equals_ci" | "contains_ci" | "starts_with_ci" | "ends_with_ci"
-                | "join_present" => format!("{}((), ())", function.name),
+                "coalesce" | "equals_ci" | "contains_ci" | "starts_with_ci" | "ends_with_ci" | "join_present" => {
+                    format!("{}((), ())", function.name)
+                }
                 name => format!("{name}(())"),
             };
             let got = eval(&engine, &call);
@@ -820,10 +710,7 @@ mod tests {
     #[test]
     fn trim_does_not_mutate_and_works_as_method() {
         let engine = sandbox();
-        assert_eq!(
-            eval(&engine, r#"let s = " a "; let t = s.trim(); s + "|" + t"#),
-            r#"" a |a""#
-        );
+        assert_eq!(eval(&engine, r#"let s = " a "; let t = s.trim(); s + "|" + t"#), r#"" a |a""#);
     }
 
     #[test]
@@ -847,15 +734,7 @@ mod tests {
         ] {
             assert!(is_placeholder(junk), "{junk:?}");
         }
-        for real in [
-            "C02XL0GHJGH5",
-            "SN-MIR-0021",
-            "1",
-            "ab",
-            "10",
-            "Apple",
-            "x1x",
-        ] {
+        for real in ["C02XL0GHJGH5", "SN-MIR-0021", "1", "ab", "10", "Apple", "x1x"] {
             assert!(!is_placeholder(real), "{real:?}");
         }
     }
@@ -872,18 +751,8 @@ mod tests {
 
     #[test]
     fn macs() {
-        for ok in [
-            "aa:bb:cc:dd:ee:ff",
-            "AA-BB-CC-DD-EE-FF",
-            "aabb.ccdd.eeff",
-            "AABBCCDDEEFF",
-            " aabbccddeeff ",
-        ] {
-            assert_eq!(
-                normalize_mac(ok).as_deref(),
-                Some("AA:BB:CC:DD:EE:FF"),
-                "{ok}"
-            );
+        for ok in ["aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff", "AABBCCDDEEFF", " aabbccddeeff "] {
+            assert_eq!(normalize_mac(ok).as_deref(), Some("AA:BB:CC:DD:EE:FF"), "{ok}");
         }
         for bad in [
             "aa:bb-cc:dd:ee:ff",
@@ -931,10 +800,7 @@ mod tests {
     fn arrays_of_records() {
         let engine = sandbox();
         assert_eq!(eval(&engine, r#"first_present(["", (), 5])"#), "5");
-        assert_eq!(
-            eval(&engine, r#"join_present(["a", 1, true], "/")"#),
-            r#""a/1/true""#
-        );
+        assert_eq!(eval(&engine, r#"join_present(["a", 1, true], "/")"#), r#""a/1/true""#);
         assert_eq!(eval(&engine, r#"is_present([])"#), "false");
         assert_eq!(eval(&engine, r#"contains_ci('x', "X")"#), "true");
     }

@@ -133,25 +133,37 @@ impl std::fmt::Debug for Program {
     }
 }
 
+/// Loads and compiles the rules file at `path`, reporting every problem of both stages at once,
+/// in file order.
+pub fn compile_file(path: &str) -> Result<Program, Vec<Diagnostic>> {
+    finish(crate::rules::load_file(path))
+}
+
+/// Loads and compiles rules from `text`, naming them `name` in diagnostics.
+pub fn compile_text(name: &str, text: impl Into<String>) -> Result<Program, Vec<Diagnostic>> {
+    finish(crate::rules::load_text(name, text))
+}
+
+fn finish((rule_set, mut diagnostics): (Option<RuleSet>, Vec<Diagnostic>)) -> Result<Program, Vec<Diagnostic>> {
+    if let Some(rule_set) = rule_set {
+        match compile(&rule_set) {
+            Ok(program) if diagnostics.is_empty() => return Ok(program),
+            Ok(_) => {}
+            Err(more) => diagnostics.extend(more),
+        }
+    }
+    diagnostics.sort_by_key(|diagnostic| diagnostic.labels.first().map_or(0, |label| label.span.start));
+    Err(diagnostics)
+}
+
 /// Compiles `rule_set`, or returns every problem found (without cascades: a field that failed
 /// to compile is still a known name for the expressions after it).
 pub fn compile(rule_set: &RuleSet) -> Result<Program, Vec<Diagnostic>> {
-    let mut compiler = Compiler {
-        file: rule_set.file.clone(),
-        engine: sandbox::engine(),
-        diagnostics: Vec::new(),
-    };
-    let all_names: Vec<String> = rule_set
-        .fields
-        .iter()
-        .map(|(name, _)| name.value.clone())
-        .collect();
+    let mut compiler = Compiler { file: rule_set.file.clone(), engine: sandbox::engine(), diagnostics: Vec::new() };
+    let all_names: Vec<String> = rule_set.fields.iter().map(|(name, _)| name.value.clone()).collect();
     let fields = compiler.fields(&rule_set.fields, &[], &all_names);
     let names: Vec<String> = fields.iter().map(|field| field.name.clone()).collect();
-    let device = Visible {
-        names: &names,
-        later: &[],
-    };
+    let device = Visible { names: &names, later: &[] };
     let filter = rule_set
         .filter
         .iter()
@@ -169,15 +181,8 @@ pub fn compile(rule_set: &RuleSet) -> Result<Program, Vec<Diagnostic>> {
         .iter()
         .filter_map(|key| {
             let value = compiler.expression(&key.value, &device);
-            let valid = key.valid.as_ref().map(|valid| {
-                compiler.expression(
-                    valid,
-                    &Visible {
-                        names: &with_value,
-                        later: &[],
-                    },
-                )
-            });
+            let valid =
+                key.valid.as_ref().map(|valid| compiler.expression(valid, &Visible { names: &with_value, later: &[] }));
             Some(IdentityKey {
                 kind: key.kind.value.clone(),
                 value: value?,
@@ -188,55 +193,29 @@ pub fn compile(rule_set: &RuleSet) -> Result<Program, Vec<Diagnostic>> {
             })
         })
         .collect();
-    let retired = rule_set
-        .retired
-        .as_ref()
-        .and_then(|expression| compiler.expression(expression, &device));
+    let retired = rule_set.retired.as_ref().and_then(|expression| compiler.expression(expression, &device));
     let hardware = compiler.targets(&rule_set.hardware, &device);
     let attributes = compiler.targets(&rule_set.attributes, &device);
     let software = rule_set.software.as_ref().and_then(|rule| {
         let each = compiler.selector(&rule.each);
-        let app_names: Vec<String> = rule
-            .fields
-            .iter()
-            .map(|(name, _)| name.value.clone())
-            .collect();
+        let app_names: Vec<String> = rule.fields.iter().map(|(name, _)| name.value.clone()).collect();
         let app_fields = compiler.fields(&rule.fields, &names, &app_names);
         let mut scope_names = names.clone();
         scope_names.extend(app_fields.iter().map(|field| field.name.clone()));
-        let visible = Visible {
-            names: &scope_names,
-            later: &[],
-        };
+        let visible = Visible { names: &scope_names, later: &[] };
         let name = compiler.expression(&rule.name, &visible);
-        let version = rule
-            .version
-            .as_ref()
-            .map(|expression| compiler.expression(expression, &visible));
-        let identifier = rule
-            .identifier
-            .as_ref()
-            .map(|expression| compiler.expression(expression, &visible));
+        let version = rule.version.as_ref().map(|expression| compiler.expression(expression, &visible));
+        let identifier = rule.identifier.as_ref().map(|expression| compiler.expression(expression, &visible));
         Some(Software {
             each: each?,
             fields: app_fields,
             name: name?,
-            version: version
-                .map(|compiled| compiled.ok_or(()))
-                .transpose()
-                .ok()?,
-            identifier: identifier
-                .map(|compiled| compiled.ok_or(()))
-                .transpose()
-                .ok()?,
+            version: version.map(|compiled| compiled.ok_or(())).transpose().ok()?,
+            identifier: identifier.map(|compiled| compiled.ok_or(())).transpose().ok()?,
         })
     });
     let mut condition = |rule: &Option<crate::rules::OperationRule>| {
-        rule.as_ref().map(|rule| {
-            rule.when
-                .as_ref()
-                .and_then(|when| compiler.expression(when, &device))
-        })
+        rule.as_ref().map(|rule| rule.when.as_ref().and_then(|when| compiler.expression(when, &device)))
     };
     let operations = Operations {
         import_inventory: condition(&rule_set.operations.import_inventory),
@@ -277,30 +256,19 @@ impl Compiler {
     }
 
     fn selector(&mut self, embedded: &Embedded) -> Option<Selector> {
-        Selector::compile(&self.file, embedded)
-            .map_err(|diagnostic| self.diagnostics.push(diagnostic))
-            .ok()
+        Selector::compile(&self.file, embedded).map_err(|diagnostic| self.diagnostics.push(diagnostic)).ok()
     }
 
     /// Compiles fields in order; `outer` names are visible before them (device fields, for
     /// application fields). A field that fails still counts as a name, so no cascade follows.
-    fn fields(
-        &mut self,
-        rules: &[(Spanned<String>, FieldRule)],
-        outer: &[String],
-        all: &[String],
-    ) -> Vec<Field> {
+    fn fields(&mut self, rules: &[(Spanned<String>, FieldRule)], outer: &[String], all: &[String]) -> Vec<Field> {
         let mut names: Vec<String> = outer.to_vec();
         let mut seen = HashSet::new();
         let mut fields = Vec::new();
         for (index, (name, rule)) in rules.iter().enumerate() {
             if !is_identifier(&name.value) {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("`{}` is not a valid field name", name.value),
-                    )
-                    .at(
+                    Diagnostic::error(Code::InvalidValue, format!("`{}` is not a valid field name", name.value)).at(
                         &self.file,
                         name.span.clone(),
                         "letters, digits and `_`, not starting with a digit",
@@ -308,41 +276,31 @@ impl Compiler {
                 );
             } else if !seen.insert(name.value.clone()) || outer.contains(&name.value) {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::DuplicateField,
-                        format!("the field `{}` is defined twice", name.value),
-                    )
-                    .at(&self.file, name.span.clone(), "second definition"),
+                    Diagnostic::error(Code::DuplicateField, format!("the field `{}` is defined twice", name.value)).at(
+                        &self.file,
+                        name.span.clone(),
+                        "second definition",
+                    ),
                 );
             }
             let later = &all[(index + 1).min(all.len())..];
             let source = match rule {
-                FieldRule::One(selector) => self
-                    .selector(selector)
-                    .map(|compiled| FieldSource::Select(compiled, Cardinality::One)),
-                FieldRule::Optional(selector) => self
-                    .selector(selector)
-                    .map(|compiled| FieldSource::Select(compiled, Cardinality::Optional)),
-                FieldRule::Many(selector) => self
-                    .selector(selector)
-                    .map(|compiled| FieldSource::Select(compiled, Cardinality::Many)),
-                FieldRule::Expr(expression) => self
-                    .expression(
-                        expression,
-                        &Visible {
-                            names: &names,
-                            later,
-                        },
-                    )
-                    .map(FieldSource::Compute),
+                FieldRule::One(selector) => {
+                    self.selector(selector).map(|compiled| FieldSource::Select(compiled, Cardinality::One))
+                }
+                FieldRule::Optional(selector) => {
+                    self.selector(selector).map(|compiled| FieldSource::Select(compiled, Cardinality::Optional))
+                }
+                FieldRule::Many(selector) => {
+                    self.selector(selector).map(|compiled| FieldSource::Select(compiled, Cardinality::Many))
+                }
+                FieldRule::Expr(expression) => {
+                    self.expression(expression, &Visible { names: &names, later }).map(FieldSource::Compute)
+                }
             };
             names.push(name.value.clone());
             if let Some(source) = source {
-                fields.push(Field {
-                    name: name.value.clone(),
-                    source,
-                    span: name.span.clone(),
-                });
+                fields.push(Field { name: name.value.clone(), source, span: name.span.clone() });
             } else {
                 // Keep the slot so later expressions still resolve; it evaluates to ().
                 fields.push(Field {
@@ -350,10 +308,9 @@ impl Compiler {
                     source: FieldSource::Compute(Expression {
                         plan: ExpressionPlan::Script(rhai::AST::empty()),
                         source: match rule {
-                            FieldRule::One(e)
-                            | FieldRule::Optional(e)
-                            | FieldRule::Many(e)
-                            | FieldRule::Expr(e) => e.clone(),
+                            FieldRule::One(e) | FieldRule::Optional(e) | FieldRule::Many(e) | FieldRule::Expr(e) => {
+                                e.clone()
+                            }
                         },
                     }),
                     span: name.span.clone(),
@@ -363,24 +320,17 @@ impl Compiler {
         fields
     }
 
-    fn targets(
-        &mut self,
-        targets: &[(Spanned<String>, Embedded)],
-        visible: &Visible<'_>,
-    ) -> Vec<(String, Expression)> {
+    fn targets(&mut self, targets: &[(Spanned<String>, Embedded)], visible: &Visible<'_>) -> Vec<(String, Expression)> {
         targets
             .iter()
-            .filter_map(|(name, embedded)| {
-                Some((name.value.clone(), self.expression(embedded, visible)?))
-            })
+            .filter_map(|(name, embedded)| Some((name.value.clone(), self.expression(embedded, visible)?)))
             .collect()
     }
 }
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]

@@ -84,9 +84,8 @@ impl QueryPlan {
         let declared = rule_set.source.software.as_ref();
         let (software_attributes, device_attributes): (Vec<String>, Vec<String>) = match declared {
             Some(query) => {
-                let (mut apps, device): (Vec<String>, Vec<String>) = attributes
-                    .into_iter()
-                    .partition(|name| name.to_ascii_lowercase().starts_with("invapplication."));
+                let (mut apps, device): (Vec<String>, Vec<String>) =
+                    attributes.into_iter().partition(|name| name.to_ascii_lowercase().starts_with("invapplication."));
                 apps.extend(query.select.iter().map(|name| name.value.clone()));
                 (apps, device)
             }
@@ -96,11 +95,7 @@ impl QueryPlan {
             select: dedupe(device_attributes),
             page_size: rule_set.source.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
             software: declared.map(|query| SoftwareQueryPlan {
-                select: dedupe(
-                    std::iter::once("ID".to_string())
-                        .chain(software_attributes)
-                        .collect(),
-                ),
+                select: dedupe(std::iter::once("ID".to_string()).chain(software_attributes).collect()),
                 page_size: query.page_size.unwrap_or(DEFAULT_SOFTWARE_PAGE_SIZE),
             }),
         }
@@ -115,11 +110,7 @@ fn attribute_of(chain: &[Option<String>]) -> Option<String> {
         match step {
             Some(name) => {
                 let wrapper = matches!(chain.get(index + 1), Some(None)) && name.ends_with('s');
-                parts.push(if wrapper {
-                    name[..name.len() - 1].to_string()
-                } else {
-                    name.clone()
-                });
+                parts.push(if wrapper { name[..name.len() - 1].to_string() } else { name.clone() });
             }
             None if parts.is_empty() => return None,
             None => {}
@@ -134,10 +125,7 @@ fn attribute_of(chain: &[Option<String>]) -> Option<String> {
 
 fn dedupe(names: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    names
-        .into_iter()
-        .filter(|name| seen.insert(name.to_ascii_lowercase()))
-        .collect()
+    names.into_iter().filter(|name| seen.insert(name.to_ascii_lowercase())).collect()
 }
 
 #[cfg(test)]
@@ -145,30 +133,15 @@ mod tests {
     use super::*;
 
     fn chain(parts: &[&str]) -> Vec<Option<String>> {
-        parts
-            .iter()
-            .map(|part| (*part != "*").then(|| part.to_string()))
-            .collect()
+        parts.iter().map(|part| (*part != "*").then(|| part.to_string())).collect()
     }
 
     #[test]
     fn attributes_follow_the_select_syntax() {
-        assert_eq!(
-            attribute_of(&chain(&["InvDevice", "SerialNumber"])).unwrap(),
-            "InvDevice.SerialNumber"
-        );
-        assert_eq!(
-            attribute_of(&chain(&["Tags", "*", "Name"])).unwrap(),
-            "Tag.Name"
-        );
-        assert_eq!(
-            attribute_of(&chain(&["InvStorages", "*", "TotalSpace"])).unwrap(),
-            "InvStorage.TotalSpace"
-        );
-        assert_eq!(
-            attribute_of(&chain(&["InvApplications", "*"])).unwrap(),
-            "InvApplication.*"
-        );
+        assert_eq!(attribute_of(&chain(&["InvDevice", "SerialNumber"])).unwrap(), "InvDevice.SerialNumber");
+        assert_eq!(attribute_of(&chain(&["Tags", "*", "Name"])).unwrap(), "Tag.Name");
+        assert_eq!(attribute_of(&chain(&["InvStorages", "*", "TotalSpace"])).unwrap(), "InvStorage.TotalSpace");
+        assert_eq!(attribute_of(&chain(&["InvApplications", "*"])).unwrap(), "InvApplication.*");
         assert_eq!(attribute_of(&chain(&["User"])).unwrap(), "User.*");
         assert_eq!(attribute_of(&chain(&["ID"])).unwrap(), "ID");
     }

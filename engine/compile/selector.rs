@@ -37,13 +37,7 @@ impl Selector {
     pub fn compile(file: &Arc<SourceFile>, embedded: &Embedded) -> Result<Selector, Diagnostic> {
         let text = embedded.text.trim();
         let at = |char_index: usize| {
-            let offset = offset_of_char(
-                &file.text,
-                &embedded.span,
-                embedded.style,
-                &embedded.text,
-                char_index,
-            );
+            let offset = offset_of_char(&file.text, &embedded.span, embedded.style, &embedded.text, char_index);
             offset..offset + 1
         };
         if text.chars().count() > MAX_SELECTOR_LENGTH {
@@ -79,10 +73,7 @@ impl Selector {
             Some(chain) => Plan::Chain(chain),
             None => Plan::Query(query),
         };
-        Ok(Selector {
-            text: text.to_string(),
-            plan,
-        })
+        Ok(Selector { text: text.to_string(), plan })
     }
 
     /// The values the selector finds in `value`, in document order.
@@ -154,10 +145,7 @@ fn member_chain(text: &str) -> Option<Vec<Option<String>>> {
 }
 
 /// The character index in the selector where parsing failed, and a label for it.
-fn parse_error_position(
-    error: &jsonpath_rust::parser::errors::JsonPathError,
-    text: &str,
-) -> (usize, String) {
+fn parse_error_position(error: &jsonpath_rust::parser::errors::JsonPathError, text: &str) -> (usize, String) {
     use jsonpath_rust::parser::errors::JsonPathError;
     match error {
         JsonPathError::PestError(pest) => {
@@ -165,9 +153,7 @@ fn parse_error_position(
                 pest::error::InputLocation::Pos(position) => position,
                 pest::error::InputLocation::Span((start, _)) => start,
             };
-            let index = text
-                .get(..byte.min(text.len()))
-                .map_or(0, |prefix| prefix.chars().count());
+            let index = text.get(..byte.min(text.len())).map_or(0, |prefix| prefix.chars().count());
             (index, "the selector is invalid from here".to_string())
         }
         other => (0, other.to_string()),

@@ -66,17 +66,9 @@ impl Diagnostic {
     }
 
     /// Points at `span` in `file` with a label text.
-    pub fn at(
-        mut self,
-        file: &Arc<SourceFile>,
-        span: Range<usize>,
-        text: impl Into<String>,
-    ) -> Self {
+    pub fn at(mut self, file: &Arc<SourceFile>, span: Range<usize>, text: impl Into<String>) -> Self {
         self.file = Some(file.clone());
-        self.labels.push(Label {
-            span,
-            text: text.into(),
-        });
+        self.labels.push(Label { span, text: text.into() });
         self
     }
 
@@ -93,11 +85,7 @@ impl Diagnostic {
     }
 
     /// Sets help to "did you mean `x`?" when one of `candidates` is close to `name`.
-    pub fn did_you_mean<'a>(
-        self,
-        name: &str,
-        candidates: impl IntoIterator<Item = &'a str>,
-    ) -> Self {
+    pub fn did_you_mean<'a>(self, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Self {
         match closest(name, candidates) {
             Some(best) => self.help(format!("did you mean `{best}`?")),
             None => self,
@@ -126,9 +114,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     candidates
         .into_iter()
         .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
-        .filter(|(distance, candidate)| {
-            *distance <= (name.len().max(candidate.len()) / 3).max(1) && *distance > 0
-        })
+        .filter(|(distance, candidate)| *distance <= (name.len().max(candidate.len()) / 3).max(1) && *distance > 0)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }

@@ -45,21 +45,20 @@ pub fn render_json(diagnostic: &Diagnostic) -> JsonDiagnostic<'_> {
 
 /// Renders `diagnostic` with its source snippet; colours only when `colour` is set.
 pub fn render_text(diagnostic: &Diagnostic, colour: bool) -> String {
-    let theme = if colour {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
+    let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     let report = Report(diagnostic);
     if handler.render_report(&mut out, &report).is_err() {
         out = format!("{}: {}", diagnostic.code, diagnostic.message);
     }
+    for note in &diagnostic.notes {
+        out.push_str(&format!("  note: {note}\n"));
+    }
     if let Some((file, line, column)) = diagnostic.location() {
         out = format!("{file}:{line}:{column}\n{out}");
     }
-    out
+    out.trim_end().to_string() + "\n"
 }
 
 struct Report<'a>(&'a Diagnostic);
@@ -72,17 +71,13 @@ impl std::fmt::Debug for Report<'_> {
 
 impl std::fmt::Display for Report<'_> {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str(&self.0.message)
+        write!(formatter, "{}: {}", self.0.code, self.0.message)
     }
 }
 
 impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        Some(Box::new(self.0.code.as_str()))
-    }
-
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.0.severity {
             Severity::Error => miette::Severity::Error,
@@ -91,36 +86,22 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        let mut lines: Vec<String> = self
-            .0
-            .notes
-            .iter()
-            .map(|note| format!("note: {note}"))
-            .collect();
-        if let Some(help) = &self.0.help {
-            lines.push(help.clone());
-        }
-        (!lines.is_empty()).then(|| Box::new(lines.join("\n")) as Box<dyn std::fmt::Display>)
+        self.0.help.as_ref().map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.0
-            .file
-            .as_ref()
-            .map(|file| &file.text as &dyn miette::SourceCode)
+        self.0.file.as_ref().map(|file| &file.text as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.0.file.as_ref()?;
-        Some(Box::new(self.0.labels.iter().enumerate().map(
-            |(index, label)| {
-                let span = (label.span.start, label.span.len());
-                if index == 0 {
-                    LabeledSpan::new_primary_with_span(Some(label.text.clone()), span)
-                } else {
-                    LabeledSpan::new_with_span(Some(label.text.clone()), span)
-                }
-            },
-        )))
+        Some(Box::new(self.0.labels.iter().enumerate().map(|(index, label)| {
+            let span = (label.span.start, label.span.len());
+            if index == 0 {
+                LabeledSpan::new_primary_with_span(Some(label.text.clone()), span)
+            } else {
+                LabeledSpan::new_with_span(Some(label.text.clone()), span)
+            }
+        })))
     }
 }

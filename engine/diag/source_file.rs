@@ -16,14 +16,8 @@ impl SourceFile {
     /// Indexes `text` by line.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
-            .collect();
-        Arc::new(SourceFile {
-            name: name.into(),
-            text,
-            line_starts,
-        })
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(index, _)| index + 1)).collect();
+        Arc::new(SourceFile { name: name.into(), text, line_starts })
     }
 
     /// The 1-based line and 1-based column (in characters) of a byte offset.

@@ -10,16 +10,7 @@ pub fn invalid_reason(value: &str) -> Option<String> {
     let lower = trimmed.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "unknown"
-            | "n/a"
-            | "na"
-            | "none"
-            | "null"
-            | "undefined"
-            | "-"
-            | "not available"
-            | "default"
-            | "serial"
+        "unknown" | "n/a" | "na" | "none" | "null" | "undefined" | "-" | "not available" | "default" | "serial"
     ) {
         return Some(format!("placeholder `{trimmed}`"));
     }
@@ -41,13 +32,8 @@ mod tests {
 
     #[test]
     fn placeholders_are_passed_over() {
-        for value in [
-            "", "  ", "unknown", "UNKNOWN", "0", "000000", "xxxxxx", "N/A", "-",
-        ] {
-            assert!(
-                invalid_reason(value).is_some(),
-                "{value:?} should be invalid"
-            );
+        for value in ["", "  ", "unknown", "UNKNOWN", "0", "000000", "xxxxxx", "N/A", "-"] {
+            assert!(invalid_reason(value).is_some(), "{value:?} should be invalid");
         }
         for value in ["R58N123", "SN-MIR-0021", "C02XK1ZZJG5H", "01"] {
             assert_eq!(invalid_reason(value), None, "{value:?} should be valid");

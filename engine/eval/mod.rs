@@ -83,16 +83,9 @@ pub fn evaluate(program: &Program, record: &Record) -> Outcome {
             ),
         }));
     }
-    let mut evaluator = Evaluator {
-        program,
-        record,
-        state: State::default(),
-    };
+    let mut evaluator = Evaluator { program, record, state: State::default() };
     evaluator.run().unwrap_or_else(|diagnostic| {
-        Outcome::Failed(Box::new(RecordError {
-            device_id: record.id.clone(),
-            diagnostic: *diagnostic,
-        }))
+        Outcome::Failed(Box::new(RecordError { device_id: record.id.clone(), diagnostic: *diagnostic }))
     })
 }
 
@@ -113,27 +106,19 @@ impl Evaluator<'_> {
         }
         for (index, rule) in program.filter.iter().enumerate() {
             if self.condition(&rule.exclude, &format!("filter rule {}", index + 1))? {
-                return Ok(Outcome::Skipped {
-                    device_id: self.record.id.clone(),
-                    reason: rule.reason.clone(),
-                });
+                return Ok(Outcome::Skipped { device_id: self.record.id.clone(), reason: rule.reason.clone() });
             }
         }
         let (identity, passed_over) = self.identity()?;
         let Some(identity) = identity else {
-            let reasons: Vec<String> = passed_over
-                .iter()
-                .map(|passed| format!("{}: {}", passed.kind, passed.reason))
-                .collect();
+            let reasons: Vec<String> =
+                passed_over.iter().map(|passed| format!("{}: {}", passed.kind, passed.reason)).collect();
             let first = &program.identity[0].value;
             return Err(self.error(
                 Code::NoIdentity,
                 first,
                 None,
-                format!(
-                    "no identity key gave a valid value ({})",
-                    reasons.join("; ")
-                ),
+                format!("no identity key gave a valid value ({})", reasons.join("; ")),
                 "first identity key",
             ));
         };
@@ -142,11 +127,7 @@ impl Evaluator<'_> {
             None => false,
         };
         let mut operations = Vec::new();
-        let emit = |action: Action| Operation {
-            device_id: self.record.id.clone(),
-            identity: identity.clone(),
-            action,
-        };
+        let emit = |action: Action| Operation { device_id: self.record.id.clone(), identity: identity.clone(), action };
         if retired {
             if self.enabled(&program.operations.retire, "retire")? {
                 operations.push(emit(Action::Retire));
@@ -167,47 +148,33 @@ impl Evaluator<'_> {
                 operations.push(emit(Action::Activate));
             }
         }
-        Ok(Outcome::Mapped {
-            device_id: self.record.id.clone(),
-            operations,
-            passed_over,
-        })
+        Ok(Outcome::Mapped { device_id: self.record.id.clone(), operations, passed_over })
     }
 
     fn field(&mut self, field: &Field, data: &serde_json::Value) -> Step<Dynamic> {
         match &field.source {
-            FieldSource::Compute(expression) => {
-                self.evaluate(expression, &format!("field `{}`", field.name))
-            }
+            FieldSource::Compute(expression) => self.evaluate(expression, &format!("field `{}`", field.name)),
             FieldSource::Select(selector, cardinality) => {
                 let found = selector.select(data);
                 match (cardinality, found.len()) {
-                    (Cardinality::Many, _) => Ok(Dynamic::from_array(
-                        found.into_iter().map(convert::to_dynamic).collect(),
-                    )),
+                    (Cardinality::Many, _) => {
+                        Ok(Dynamic::from_array(found.into_iter().map(convert::to_dynamic).collect()))
+                    }
                     (Cardinality::Optional, 0) => Ok(Dynamic::UNIT),
                     (_, 1) => Ok(convert::to_dynamic(found[0])),
                     (_, count) => {
-                        let expected = if *cardinality == Cardinality::One {
-                            "exactly one value"
-                        } else {
-                            "at most one value"
-                        };
-                        let message = format!(
-                            "field `{}` expects {expected} but `{}` found {count}",
-                            field.name, selector.text
-                        );
+                        let expected =
+                            if *cardinality == Cardinality::One { "exactly one value" } else { "at most one value" };
+                        let message =
+                            format!("field `{}` expects {expected} but `{}` found {count}", field.name, selector.text);
                         Err(Box::new(
-                            Diagnostic::error(
-                                Code::Cardinality,
-                                format!("device {}: {message}", self.record.id),
-                            )
-                            .at(&self.program.file, field.span.clone(), "declared here")
-                            .help(if count == 0 {
-                                "declare the field `optional` if devices may lack it"
-                            } else {
-                                "declare the field `many` to collect every value"
-                            }),
+                            Diagnostic::error(Code::Cardinality, format!("device {}: {message}", self.record.id))
+                                .at(&self.program.file, field.span.clone(), "declared here")
+                                .help(if count == 0 {
+                                    "declare the field `optional` if devices may lack it"
+                                } else {
+                                    "declare the field `many` to collect every value"
+                                }),
                         ))
                     }
                 }
@@ -227,10 +194,7 @@ impl Evaluator<'_> {
                 Some(text) => invalid_reason(text),
             };
             if let Some(reason) = reason {
-                passed_over.push(PassedOver {
-                    kind: key.kind.clone(),
-                    reason,
-                });
+                passed_over.push(PassedOver { kind: key.kind.clone(), reason });
                 continue;
             }
             let text = text.unwrap_or_default();
@@ -247,20 +211,13 @@ impl Evaluator<'_> {
                     continue;
                 }
             }
-            let identity = Identity {
-                kind: key.kind.clone(),
-                value: text.trim().to_string(),
-            };
+            let identity = Identity { kind: key.kind.clone(), value: text.trim().to_string() };
             return Ok((Some(identity), passed_over));
         }
         Ok((None, passed_over))
     }
 
-    fn targets(
-        &mut self,
-        targets: &[(String, Expression)],
-        group: &str,
-    ) -> Step<BTreeMap<String, String>> {
+    fn targets(&mut self, targets: &[(String, Expression)], group: &str) -> Step<BTreeMap<String, String>> {
         let mut values = BTreeMap::new();
         for (name, expression) in targets {
             let context = format!("{group} `{name}`");
@@ -294,11 +251,7 @@ impl Evaluator<'_> {
             };
             self.state.rewind(mark);
             if let Some(name) = name {
-                list.push(Application {
-                    name,
-                    version,
-                    identifier,
-                });
+                list.push(Application { name, version, identifier });
             }
         }
         Ok(list)
@@ -314,39 +267,28 @@ impl Evaluator<'_> {
 
     fn text(&mut self, expression: &Expression, context: &str) -> Step<Option<String>> {
         let value = self.evaluate(expression, context)?;
-        convert::to_text(value)
-            .map_err(|type_name| self.type_error(expression, context, "text", type_name))
+        convert::to_text(value).map_err(|type_name| self.type_error(expression, context, "text", type_name))
     }
 
     fn condition(&mut self, expression: &Expression, context: &str) -> Step<bool> {
         let value = self.evaluate(expression, context)?;
-        value
-            .as_bool()
-            .map_err(|type_name| self.type_error(expression, context, "true or false", type_name))
+        value.as_bool().map_err(|type_name| self.type_error(expression, context, "true or false", type_name))
     }
 
     fn evaluate(&mut self, expression: &Expression, context: &str) -> Step<Dynamic> {
-        self.state
-            .evaluate(&self.program.engine, expression)
-            .map_err(|error| {
-                let message = crate::compile::runtime_message(&error);
-                self.error(
-                    Code::ExpressionRuntime,
-                    expression,
-                    Some(error.position()),
-                    format!("{context} failed: {message}"),
-                    "failed here",
-                )
-            })
+        self.state.evaluate(&self.program.engine, expression).map_err(|error| {
+            let message = crate::compile::runtime_message(&error);
+            self.error(
+                Code::ExpressionRuntime,
+                expression,
+                Some(error.position()),
+                format!("{context} failed: {message}"),
+                "failed here",
+            )
+        })
     }
 
-    fn type_error(
-        &self,
-        expression: &Expression,
-        context: &str,
-        expected: &str,
-        found: &str,
-    ) -> Box<Diagnostic> {
+    fn type_error(&self, expression: &Expression, context: &str, expected: &str, found: &str) -> Box<Diagnostic> {
         self.error(
             Code::ResultType,
             expression,
@@ -369,9 +311,6 @@ impl Evaluator<'_> {
             Some(position) if !position.is_none() => expression.span_at(file, position),
             _ => expression.source.span.clone(),
         };
-        Box::new(
-            Diagnostic::error(code, format!("device {}: {message}", self.record.id))
-                .at(file, span, label),
-        )
+        Box::new(Diagnostic::error(code, format!("device {}: {message}", self.record.id)).at(file, span, label))
     }
 }

@@ -35,22 +35,13 @@ impl State {
     }
 
     /// Evaluates `expression` over the current slots.
-    pub fn evaluate(
-        &mut self,
-        engine: &Engine,
-        expression: &Expression,
-    ) -> Result<Dynamic, Box<EvalAltResult>> {
+    pub fn evaluate(&mut self, engine: &Engine, expression: &Expression) -> Result<Dynamic, Box<EvalAltResult>> {
         match &expression.plan {
-            ExpressionPlan::Variable(slot) => {
-                Ok(self.values.get(*slot).cloned().unwrap_or(Dynamic::UNIT))
-            }
+            ExpressionPlan::Variable(slot) => Ok(self.values.get(*slot).cloned().unwrap_or(Dynamic::UNIT)),
             ExpressionPlan::Script(ast) => {
                 let filled = self.scope.len();
                 for index in filled..self.values.len() {
-                    self.scope.push_constant_dynamic(
-                        self.names[index].clone(),
-                        self.values[index].clone(),
-                    );
+                    self.scope.push_constant_dynamic(self.names[index].clone(), self.values[index].clone());
                 }
                 let mark = self.scope.len();
                 let result = engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, ast);

@@ -29,24 +29,16 @@ impl Summary {
     pub fn count(&mut self, outcome: &Outcome) {
         self.devices_read += 1;
         match outcome {
-            Outcome::Skipped { reason, .. } => {
-                *self.skipped.entry(reason.to_string()).or_default() += 1
-            }
+            Outcome::Skipped { reason, .. } => *self.skipped.entry(reason.to_string()).or_default() += 1,
             Outcome::Failed(_) => self.failed += 1,
             Outcome::Mapped { operations, .. } => {
-                if operations
-                    .iter()
-                    .any(|op| matches!(op.action, Action::Retire))
-                {
+                if operations.iter().any(|op| matches!(op.action, Action::Retire)) {
                     self.to_retire += 1;
                 } else if !operations.is_empty() {
                     self.imported += 1;
                 }
                 for operation in operations {
-                    *self
-                        .operations
-                        .entry(operation.action.name().to_string())
-                        .or_default() += 1;
+                    *self.operations.entry(operation.action.name().to_string()).or_default() += 1;
                 }
             }
         }
@@ -68,19 +60,7 @@ impl std::fmt::Display for Summary {
         }
         writeln!(out, "to retire:    {}", self.to_retire)?;
         writeln!(out, "failed:       {}", self.failed)?;
-        let operations: Vec<String> = self
-            .operations
-            .iter()
-            .map(|(name, count)| format!("{name} {count}"))
-            .collect();
-        write!(
-            out,
-            "operations:   {}",
-            if operations.is_empty() {
-                "none".to_string()
-            } else {
-                operations.join(", ")
-            }
-        )
+        let operations: Vec<String> = self.operations.iter().map(|(name, count)| format!("{name} {count}")).collect();
+        write!(out, "operations:   {}", if operations.is_empty() { "none".to_string() } else { operations.join(", ") })
     }
 }

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::model::{
-    Embedded, FORMAT_VERSION, FieldRule, FilterRule, IdentityRule, OperationRule, OperationsRule,
-    RuleSet, SoftwareQuery, SoftwareRule, SourceSettings, Spanned,
+    Embedded, FORMAT_VERSION, FieldRule, FilterRule, IdentityRule, OperationRule, OperationsRule, RuleSet,
+    SoftwareQuery, SoftwareRule, SourceSettings, Spanned,
 };
 use super::yaml::{Node, NodeKind};
 use crate::diag::{Code, Diagnostic, SourceFile};
@@ -35,34 +35,22 @@ pub(crate) const KEYS: &[(&str, &[&str])] = &[
     ("FieldRule", &["one", "optional", "many", "expr"]),
     ("FilterRule", &["exclude", "reason"]),
     ("IdentityRule", &["kind", "value", "valid"]),
-    (
-        "SoftwareRule",
-        &["each", "fields", "name", "version", "identifier"],
-    ),
-    (
-        "OperationsRule",
-        &["import_inventory", "set_attributes", "activate", "retire"],
-    ),
+    ("SoftwareRule", &["each", "fields", "name", "version", "identifier"]),
+    ("OperationsRule", &["import_inventory", "set_attributes", "activate", "retire"]),
     ("OperationRule", &["when"]),
 ];
 
 fn keys(name: &str) -> &'static [&'static str] {
-    KEYS.iter()
-        .find(|(type_name, _)| *type_name == name)
-        .map_or(&[], |(_, keys)| keys)
+    KEYS.iter().find(|(type_name, _)| *type_name == name).map_or(&[], |(_, keys)| keys)
 }
 
-/// Builds the [`RuleSet`] from `root`, or returns every problem found.
-pub fn load(file: &Arc<SourceFile>, root: &Node) -> Result<RuleSet, Vec<Diagnostic>> {
-    let mut loader = Loader {
-        file: file.clone(),
-        diagnostics: Vec::new(),
-    };
+/// Builds the [`RuleSet`] from `root` with every problem found. The rule set is as complete as
+/// the file allows even when there are problems, so that compiling it can report the problems
+/// inside expressions and selectors in the same run.
+pub fn load(file: &Arc<SourceFile>, root: &Node) -> (Option<RuleSet>, Vec<Diagnostic>) {
+    let mut loader = Loader { file: file.clone(), diagnostics: Vec::new() };
     let rule_set = loader.rule_set(root);
-    match rule_set {
-        Some(rule_set) if loader.diagnostics.is_empty() => Ok(rule_set),
-        _ => Err(loader.diagnostics),
-    }
+    (rule_set, loader.diagnostics)
 }
 
 struct Loader {
@@ -74,14 +62,13 @@ struct Loader {
 struct Entries<'a> {
     node: &'a Node,
     entries: Vec<(&'a str, &'a Node, &'a Node)>,
+    /// Keys suggested for misspelt ones: a missing key that was suggested is not reported again.
+    suggested: Vec<&'static str>,
 }
 
 impl<'a> Entries<'a> {
     fn get(&self, key: &str) -> Option<&'a Node> {
-        self.entries
-            .iter()
-            .find(|(name, _, _)| *name == key)
-            .map(|(_, _, value)| *value)
+        self.entries.iter().find(|(name, _, _)| *name == key).map(|(_, _, value)| *value)
     }
 }
 
@@ -91,15 +78,8 @@ impl Loader {
     }
 
     fn wrong_type(&mut self, node: &Node, expected: &str) {
-        let diagnostic = Diagnostic::error(
-            Code::WrongType,
-            format!("expected {expected}, found {}", node.kind_name()),
-        )
-        .at(
-            &self.file,
-            node.span.clone(),
-            format!("expected {expected}"),
-        );
+        let diagnostic = Diagnostic::error(Code::WrongType, format!("expected {expected}, found {}", node.kind_name()))
+            .at(&self.file, node.span.clone(), format!("expected {expected}"));
         self.report(diagnostic);
     }
 
@@ -112,40 +92,44 @@ impl Loader {
         let allowed = keys(type_name);
         let mut seen = HashSet::new();
         let mut entries = Vec::new();
+        let mut suggested = Vec::new();
         for (key, value) in pairs {
             let Some(name) = key.as_scalar().map(|scalar| scalar.text.as_str()) else {
                 self.wrong_type(key, "a key");
                 continue;
             };
             if !seen.insert(name) {
-                let diagnostic = Diagnostic::error(
-                    Code::DuplicateKey,
-                    format!("`{name}` appears twice in {what}"),
-                )
-                .at(&self.file, key.span.clone(), "second definition");
+                let diagnostic = Diagnostic::error(Code::DuplicateKey, format!("`{name}` appears twice in {what}")).at(
+                    &self.file,
+                    key.span.clone(),
+                    "second definition",
+                );
                 self.report(diagnostic);
                 continue;
             }
             if !allowed.is_empty() && !allowed.contains(&name) {
-                let diagnostic =
-                    Diagnostic::error(Code::UnknownKey, format!("unknown key `{name}` in {what}"))
-                        .at(&self.file, key.span.clone(), "not a key of this mapping")
-                        .did_you_mean(name, allowed.iter().copied())
-                        .note(format!("{what} accepts: {}", allowed.join(", ")));
+                suggested.extend(crate::diag::closest(name, allowed.iter().copied()));
+                let diagnostic = Diagnostic::error(Code::UnknownKey, format!("unknown key `{name}` in {what}"))
+                    .at(&self.file, key.span.clone(), "not a key of this mapping")
+                    .did_you_mean(name, allowed.iter().copied())
+                    .note(format!("{what} accepts: {}", allowed.join(", ")));
                 self.report(diagnostic);
                 continue;
             }
             entries.push((name, key, value));
         }
-        Some(Entries { node, entries })
+        Some(Entries { node, entries, suggested })
     }
 
     fn require<'a>(&mut self, entries: &Entries<'a>, key: &str, what: &str) -> Option<&'a Node> {
         let found = entries.get(key);
-        if found.is_none() {
+        if found.is_none() && !entries.suggested.contains(&key) {
             let start = entries.node.span.start;
-            let diagnostic = Diagnostic::error(Code::MissingKey, format!("{what} needs `{key}`"))
-                .at(&self.file, start..start, format!("`{key}` is missing here"));
+            let diagnostic = Diagnostic::error(Code::MissingKey, format!("{what} needs `{key}`")).at(
+                &self.file,
+                start..start,
+                format!("`{key}` is missing here"),
+            );
             self.report(diagnostic);
         }
         found
@@ -153,10 +137,7 @@ impl Loader {
 
     fn string(&mut self, node: &Node) -> Option<Spanned<String>> {
         match node.as_scalar() {
-            Some(scalar) if !node.is_null() => Some(Spanned {
-                value: scalar.text.clone(),
-                span: node.span.clone(),
-            }),
+            Some(scalar) if !node.is_null() => Some(Spanned { value: scalar.text.clone(), span: node.span.clone() }),
             _ => {
                 self.wrong_type(node, "a string");
                 None
@@ -166,11 +147,9 @@ impl Loader {
 
     fn embedded(&mut self, node: &Node) -> Option<Embedded> {
         match node.as_scalar() {
-            Some(scalar) if !node.is_null() && !scalar.text.trim().is_empty() => Some(Embedded {
-                text: scalar.text.clone(),
-                span: node.span.clone(),
-                style: scalar.style,
-            }),
+            Some(scalar) if !node.is_null() && !scalar.text.trim().is_empty() => {
+                Some(Embedded { text: scalar.text.clone(), span: node.span.clone(), style: scalar.style })
+            }
             _ => {
                 self.wrong_type(node, "an expression");
                 None
@@ -179,14 +158,9 @@ impl Loader {
     }
 
     fn number(&mut self, node: &Node, what: &str) -> Option<Spanned<u32>> {
-        let parsed = node
-            .as_scalar()
-            .and_then(|scalar| scalar.text.trim().parse::<u32>().ok());
+        let parsed = node.as_scalar().and_then(|scalar| scalar.text.trim().parse::<u32>().ok());
         match parsed {
-            Some(value) => Some(Spanned {
-                value,
-                span: node.span.clone(),
-            }),
+            Some(value) => Some(Spanned { value, span: node.span.clone() }),
             None => {
                 self.wrong_type(node, &format!("a whole number ({what})"));
                 None
@@ -197,11 +171,11 @@ impl Loader {
     fn positive(&mut self, node: Option<&Node>, what: &str) -> Option<u32> {
         let number = self.number(node?, what)?;
         if number.value == 0 {
-            let diagnostic = Diagnostic::error(
-                Code::InvalidValue,
-                format!("{what} must be at least 1"),
-            )
-            .at(&self.file, number.span, "zero");
+            let diagnostic = Diagnostic::error(Code::InvalidValue, format!("{what} must be at least 1")).at(
+                &self.file,
+                number.span,
+                "zero",
+            );
             self.report(diagnostic);
             return None;
         }
@@ -221,9 +195,8 @@ impl Loader {
 
     fn rule_set(&mut self, root: &Node) -> Option<RuleSet> {
         let entries = self.mapping(root, "RuleSet", "the rules file")?;
-        let version = self
-            .require(&entries, "version", "the rules file")
-            .and_then(|node| self.number(node, "format version"));
+        let version =
+            self.require(&entries, "version", "the rules file").and_then(|node| self.number(node, "format version"));
         if let Some(version) = &version
             && version.value != FORMAT_VERSION
         {
@@ -231,50 +204,29 @@ impl Loader {
                 Code::UnsupportedVersion,
                 format!("rules format version {} is not supported", version.value),
             )
-            .at(
-                &self.file,
-                version.span.clone(),
-                format!("this build reads version {FORMAT_VERSION}"),
-            );
+            .at(&self.file, version.span.clone(), format!("this build reads version {FORMAT_VERSION}"));
             self.report(diagnostic);
         }
-        let description = entries
-            .get("description")
-            .and_then(|node| self.string(node))
-            .map(|text| text.value);
-        let source = entries
-            .get("source")
-            .map(|node| self.source(node))
-            .unwrap_or_default();
+        let description = entries.get("description").and_then(|node| self.string(node)).map(|text| text.value);
+        let source = entries.get("source").map(|node| self.source(node)).unwrap_or_default();
         let fields = self
             .require(&entries, "fields", "the rules file")
             .map(|node| self.fields(node, "fields"))
             .unwrap_or_default();
-        let filter = entries
-            .get("filter")
-            .map(|node| self.filter(node))
-            .unwrap_or_default();
-        let identity = self
-            .require(&entries, "identity", "the rules file")
-            .map(|node| self.identity(node))
-            .unwrap_or_default();
+        let filter = entries.get("filter").map(|node| self.filter(node)).unwrap_or_default();
+        let identity =
+            self.require(&entries, "identity", "the rules file").map(|node| self.identity(node)).unwrap_or_default();
         let retired = entries.get("retired").and_then(|node| self.embedded(node));
-        let hardware = entries
-            .get("hardware")
-            .map(|node| self.targets(node, "hardware"))
-            .unwrap_or_default();
+        let hardware = entries.get("hardware").map(|node| self.targets(node, "hardware")).unwrap_or_default();
         let software = entries.get("software").and_then(|node| self.software(node));
-        let attributes = entries
-            .get("attributes")
-            .map(|node| self.targets(node, "attributes"))
-            .unwrap_or_default();
+        let attributes = entries.get("attributes").map(|node| self.targets(node, "attributes")).unwrap_or_default();
         let operations = self
             .require(&entries, "operations", "the rules file")
             .map(|node| self.operations(node))
             .unwrap_or_default();
         Some(RuleSet {
             file: self.file.clone(),
-            version: version?,
+            version: version.unwrap_or(Spanned { value: FORMAT_VERSION, span: 0..0 }),
             description,
             source,
             fields,
@@ -293,10 +245,7 @@ impl Loader {
             return SourceSettings::default();
         };
         let page_size = self.positive(entries.get("page_size"), "page_size");
-        let select = entries
-            .get("select")
-            .map(|node| self.strings(node, "select"))
-            .unwrap_or_default();
+        let select = entries.get("select").map(|node| self.strings(node, "select")).unwrap_or_default();
         let software = entries.get("software").and_then(|node| {
             let entries = self.mapping(node, "SoftwareQuery", "`source.software`")?;
             let page_size = self.positive(entries.get("page_size"), "page_size");
@@ -306,18 +255,11 @@ impl Loader {
                 .unwrap_or_default();
             Some(SoftwareQuery { page_size, select })
         });
-        SourceSettings {
-            page_size,
-            select,
-            software,
-        }
+        SourceSettings { page_size, select, software }
     }
 
     fn strings(&mut self, node: &Node, what: &str) -> Vec<Spanned<String>> {
-        self.list(node, what)
-            .iter()
-            .filter_map(|item| self.string(item))
-            .collect()
+        self.list(node, what).iter().filter_map(|item| self.string(item)).collect()
     }
 
     fn fields(&mut self, node: &Node, what: &str) -> Vec<(Spanned<String>, FieldRule)> {
@@ -339,11 +281,10 @@ impl Loader {
         let entries = self.mapping(node, "FieldRule", "a field")?;
         if entries.entries.len() != 1 {
             if entries.entries.is_empty()
-                && self.diagnostics.iter().all(|d| {
-                    !node
-                        .span
-                        .contains(&d.labels.first().map_or(usize::MAX, |l| l.span.start))
-                })
+                && self
+                    .diagnostics
+                    .iter()
+                    .all(|d| !node.span.contains(&d.labels.first().map_or(usize::MAX, |l| l.span.start)))
             {
                 let diagnostic = Diagnostic::error(
                     Code::MissingKey,
@@ -356,11 +297,7 @@ impl Loader {
                     Code::InvalidValue,
                     "a field takes exactly one of `one`, `optional`, `many` or `expr`",
                 )
-                .at(
-                    &self.file,
-                    entries.entries[1].1.span.clone(),
-                    "second source",
-                );
+                .at(&self.file, entries.entries[1].1.span.clone(), "second source");
                 self.report(diagnostic);
             }
             return None;
@@ -381,16 +318,9 @@ impl Loader {
             .iter()
             .filter_map(|item| {
                 let entries = self.mapping(item, "FilterRule", "a filter rule")?;
-                let exclude = self
-                    .require(&entries, "exclude", "a filter rule")
-                    .and_then(|node| self.embedded(node));
-                let reason = self
-                    .require(&entries, "reason", "a filter rule")
-                    .and_then(|node| self.string(node));
-                Some(FilterRule {
-                    exclude: exclude?,
-                    reason: reason?,
-                })
+                let exclude = self.require(&entries, "exclude", "a filter rule").and_then(|node| self.embedded(node));
+                let reason = self.require(&entries, "reason", "a filter rule").and_then(|node| self.string(node));
+                Some(FilterRule { exclude: exclude?, reason: reason? })
             })
             .collect()
     }
@@ -398,29 +328,21 @@ impl Loader {
     fn identity(&mut self, node: &Node) -> Vec<IdentityRule> {
         let items = self.list(node, "identity");
         if items.is_empty() && matches!(node.kind, NodeKind::Sequence(_)) {
-            let diagnostic = Diagnostic::error(
-                Code::InvalidValue,
-                "`identity` needs at least one key",
-            )
-            .at(&self.file, node.span.clone(), "empty list");
+            let diagnostic = Diagnostic::error(Code::InvalidValue, "`identity` needs at least one key").at(
+                &self.file,
+                node.span.clone(),
+                "empty list",
+            );
             self.report(diagnostic);
         }
         items
             .iter()
             .filter_map(|item| {
                 let entries = self.mapping(item, "IdentityRule", "an identity key")?;
-                let kind = self
-                    .require(&entries, "kind", "an identity key")
-                    .and_then(|node| self.string(node));
-                let value = self
-                    .require(&entries, "value", "an identity key")
-                    .and_then(|node| self.embedded(node));
+                let kind = self.require(&entries, "kind", "an identity key").and_then(|node| self.string(node));
+                let value = self.require(&entries, "value", "an identity key").and_then(|node| self.embedded(node));
                 let valid = entries.get("valid").and_then(|node| self.embedded(node));
-                Some(IdentityRule {
-                    kind: kind?,
-                    value: value?,
-                    valid,
-                })
+                Some(IdentityRule { kind: kind?, value: value?, valid })
             })
             .collect()
     }
@@ -428,10 +350,7 @@ impl Loader {
     fn targets(&mut self, node: &Node, what: &str) -> Vec<(Spanned<String>, Embedded)> {
         let NodeKind::Mapping(pairs) = &node.kind else {
             if !node.is_null() {
-                self.wrong_type(
-                    node,
-                    &format!("a mapping of attribute names to expressions ({what})"),
-                );
+                self.wrong_type(node, &format!("a mapping of attribute names to expressions ({what})"));
             }
             return Vec::new();
         };
@@ -441,11 +360,9 @@ impl Loader {
             .filter_map(|(key, value)| {
                 let name = self.string(key)?;
                 if !seen.insert(name.value.clone()) {
-                    let diagnostic = Diagnostic::error(
-                        Code::DuplicateKey,
-                        format!("`{}` appears twice in `{what}`", name.value),
-                    )
-                    .at(&self.file, name.span.clone(), "second definition");
+                    let diagnostic =
+                        Diagnostic::error(Code::DuplicateKey, format!("`{}` appears twice in `{what}`", name.value))
+                            .at(&self.file, name.span.clone(), "second definition");
                     self.report(diagnostic);
                     return None;
                 }
@@ -457,27 +374,12 @@ impl Loader {
 
     fn software(&mut self, node: &Node) -> Option<SoftwareRule> {
         let entries = self.mapping(node, "SoftwareRule", "`software`")?;
-        let each = self
-            .require(&entries, "each", "`software`")
-            .and_then(|node| self.embedded(node));
-        let fields = entries
-            .get("fields")
-            .map(|node| self.fields(node, "software.fields"))
-            .unwrap_or_default();
-        let name = self
-            .require(&entries, "name", "`software`")
-            .and_then(|node| self.embedded(node));
+        let each = self.require(&entries, "each", "`software`").and_then(|node| self.embedded(node));
+        let fields = entries.get("fields").map(|node| self.fields(node, "software.fields")).unwrap_or_default();
+        let name = self.require(&entries, "name", "`software`").and_then(|node| self.embedded(node));
         let version = entries.get("version").and_then(|node| self.embedded(node));
-        let identifier = entries
-            .get("identifier")
-            .and_then(|node| self.embedded(node));
-        Some(SoftwareRule {
-            each: each?,
-            fields,
-            name: name?,
-            version,
-            identifier,
-        })
+        let identifier = entries.get("identifier").and_then(|node| self.embedded(node));
+        Some(SoftwareRule { each: each?, fields, name: name?, version, identifier })
     }
 
     fn operations(&mut self, node: &Node) -> OperationsRule {

@@ -8,28 +8,30 @@ pub(crate) mod yaml;
 use std::sync::Arc;
 
 pub use model::{
-    Embedded, FORMAT_VERSION, FieldRule, FilterRule, IdentityRule, OperationRule, OperationsRule,
-    RuleSet, SoftwareQuery, SoftwareRule, SourceSettings, Spanned, json_schema,
+    Embedded, FORMAT_VERSION, FieldRule, FilterRule, IdentityRule, OperationRule, OperationsRule, RuleSet,
+    SoftwareQuery, SoftwareRule, SourceSettings, Spanned, json_schema,
 };
 
 use crate::diag::{Code, Diagnostic, SourceFile};
 
-/// Reads and loads the rules file at `path`.
-pub fn load_file(path: &str) -> Result<RuleSet, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        vec![Diagnostic::error(
-            Code::UnreadableFile,
-            format!("cannot read rules file `{path}`: {error}"),
-        )]
-    })?;
-    load_text(path, text)
+/// Reads and loads the rules file at `path`: the rule set, as complete as the file allows, and
+/// every problem found.
+pub fn load_file(path: &str) -> (Option<RuleSet>, Vec<Diagnostic>) {
+    match std::fs::read_to_string(path) {
+        Ok(text) => load_text(path, text),
+        Err(error) => {
+            (None, vec![Diagnostic::error(Code::UnreadableFile, format!("cannot read rules file `{path}`: {error}"))])
+        }
+    }
 }
 
 /// Loads rules from `text`, naming them `name` in diagnostics.
-pub fn load_text(name: &str, text: impl Into<String>) -> Result<RuleSet, Vec<Diagnostic>> {
+pub fn load_text(name: &str, text: impl Into<String>) -> (Option<RuleSet>, Vec<Diagnostic>) {
     let file: Arc<SourceFile> = SourceFile::new(name, text);
-    let root = yaml::parse(&file).map_err(|diagnostic| vec![diagnostic])?;
-    load::load(&file, &root)
+    match yaml::parse(&file) {
+        Ok(root) => load::load(&file, &root),
+        Err(diagnostic) => (None, vec![diagnostic]),
+    }
 }
 
 #[cfg(test)]
@@ -40,22 +42,14 @@ mod tests {
     fn loader_keys_match_the_schema() {
         let schema = json_schema();
         for (type_name, keys) in load::KEYS {
-            let definition = if *type_name == "RuleSet" {
-                &schema
-            } else {
-                &schema["$defs"][*type_name]
-            };
+            let definition = if *type_name == "RuleSet" { &schema } else { &schema["$defs"][*type_name] };
             let mut expected: Vec<String> = if *type_name == "FieldRule" {
                 definition["oneOf"]
                     .as_array()
                     .unwrap_or_else(|| panic!("{type_name} has no oneOf"))
                     .iter()
                     .flat_map(|variant| {
-                        variant["required"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|k| k.as_str().unwrap().to_string())
+                        variant["required"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string())
                     })
                     .collect()
             } else {

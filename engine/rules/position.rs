@@ -9,27 +9,20 @@ use serde_saphyr::granit_parser::ScalarStyle;
 /// The byte offset in `source` of character `char_index` of the decoded scalar `value`, which
 /// was written at `span` in `style`. Falls back to the scalar's start when the text cannot be
 /// aligned (it always can for the styles above; the fallback only guards odd inputs).
-pub fn offset_of_char(
-    source: &str,
-    span: &Range<usize>,
-    style: ScalarStyle,
-    value: &str,
-    char_index: usize,
-) -> usize {
+pub fn offset_of_char(source: &str, span: &Range<usize>, style: ScalarStyle, value: &str, char_index: usize) -> usize {
     let Some(raw) = source.get(span.clone()) else {
         return span.start;
     };
-    let line_start = source[..span.start]
-        .rfind('\n')
-        .map_or(0, |index| index + 1);
+    let line_start = source[..span.start].rfind('\n').map_or(0, |index| index + 1);
     let block_indent = source[line_start..span.start].chars().count();
     let units = raw_units(raw, style, block_indent);
     let mut cursor = 0;
     let mut found = span.start;
     for (index, wanted) in value.chars().enumerate() {
-        let Some(position) = units[cursor..].iter().position(|&(unit, _)| {
-            unit == wanted || (unit == '\n' && matches!(wanted, ' ' | '\n'))
-        }) else {
+        let Some(position) = units[cursor..]
+            .iter()
+            .position(|&(unit, _)| unit == wanted || (unit == '\n' && matches!(wanted, ' ' | '\n')))
+        else {
             return found;
         };
         let offset = units[cursor + position].1;
@@ -41,9 +34,7 @@ pub fn offset_of_char(
     }
     // One past the end: the position just after the last character.
     if char_index >= value.chars().count() {
-        return units
-            .get(cursor)
-            .map_or(span.end, |&(_, offset)| span.start + offset);
+        return units.get(cursor).map_or(span.end, |&(_, offset)| span.start + offset);
     }
     found
 }
@@ -95,10 +86,7 @@ fn raw_units(raw: &str, style: ScalarStyle, block_indent: usize) -> Vec<(char, u
 fn decode_escape(escaped: char, rest: &mut impl Iterator<Item = (usize, char)>) -> char {
     let mut hex = |digits: usize| {
         let text: String = rest.take(digits).map(|(_, c)| c).collect();
-        u32::from_str_radix(&text, 16)
-            .ok()
-            .and_then(char::from_u32)
-            .unwrap_or('\u{fffd}')
+        u32::from_str_radix(&text, 16).ok().and_then(char::from_u32).unwrap_or('\u{fffd}')
     };
     match escaped {
         'n' => '\n',
@@ -123,24 +111,12 @@ mod tests {
     fn check(text: &str, key: &str, needle: &str) {
         let file = SourceFile::new("t.yaml", text);
         let root = parse(&file).unwrap();
-        let NodeKind::Mapping(pairs) = root.kind else {
-            panic!()
-        };
-        let (_, node) = pairs
-            .iter()
-            .find(|(k, _)| k.as_scalar().unwrap().text == key)
-            .unwrap();
+        let NodeKind::Mapping(pairs) = root.kind else { panic!() };
+        let (_, node) = pairs.iter().find(|(k, _)| k.as_scalar().unwrap().text == key).unwrap();
         let scalar = node.as_scalar().unwrap();
-        let char_index = scalar.text[..scalar.text.find(needle).unwrap()]
-            .chars()
-            .count();
+        let char_index = scalar.text[..scalar.text.find(needle).unwrap()].chars().count();
         let offset = offset_of_char(text, &node.span, scalar.style, &scalar.text, char_index);
-        assert_eq!(
-            &text[offset..offset + needle.len()],
-            needle,
-            "style {:?}",
-            scalar.style
-        );
+        assert_eq!(&text[offset..offset + needle.len()], needle, "style {:?}", scalar.style);
     }
 
     #[test]

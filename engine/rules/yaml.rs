@@ -66,11 +66,7 @@ impl Node {
 
 /// Parses the first document of `file` into a node tree.
 pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
-    let mut builder = Builder {
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        root: None,
-    };
+    let mut builder = Builder { stack: Vec::new(), anchors: HashMap::new(), root: None };
     for event in Parser::new_from_str(&file.text) {
         let (event, span) = event.map_err(|error| {
             let offset = error.marker().byte_offset().unwrap_or(0);
@@ -83,13 +79,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
         let range = byte_range(&span);
         match event {
             Event::Scalar(text, style, anchor, _) => {
-                let node = Node {
-                    span: range,
-                    kind: NodeKind::Scalar(Scalar {
-                        text: text.into_owned(),
-                        style,
-                    }),
-                };
+                let node = Node { span: range, kind: NodeKind::Scalar(Scalar { text: text.into_owned(), style }) };
                 builder.push(node, anchor);
             }
             Event::SequenceStart(_, anchor, _) => builder.open(range, anchor, false),
@@ -103,13 +93,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
                         "this alias",
                     )
                 })?;
-                builder.push(
-                    Node {
-                        span: range,
-                        ..node
-                    },
-                    0,
-                );
+                builder.push(Node { span: range, ..node }, 0);
             }
             Event::DocumentEnd => {
                 if builder.root.is_some() {
@@ -119,10 +103,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
             _ => {}
         }
     }
-    Ok(builder.root.unwrap_or(Node {
-        span: 0..0,
-        kind: NodeKind::Mapping(Vec::new()),
-    }))
+    Ok(builder.root.unwrap_or(Node { span: 0..0, kind: NodeKind::Mapping(Vec::new()) }))
 }
 
 fn byte_range(span: &Span) -> Range<usize> {
@@ -144,12 +125,7 @@ struct Builder {
 
 impl Builder {
     fn open(&mut self, span: Range<usize>, anchor: usize, mapping: bool) {
-        self.stack.push(Open {
-            start: span.start,
-            anchor,
-            mapping,
-            items: Vec::new(),
-        });
+        self.stack.push(Open { start: span.start, anchor, mapping, items: Vec::new() });
     }
 
     fn close(&mut self, end: usize) {
@@ -165,10 +141,7 @@ impl Builder {
         } else {
             NodeKind::Sequence(open.items)
         };
-        let node = Node {
-            span: open.start..end.max(open.start),
-            kind,
-        };
+        let node = Node { span: open.start..end.max(open.start), kind };
         self.push(node, open.anchor);
     }
 
@@ -188,14 +161,8 @@ mod tests {
     use super::*;
 
     fn scalar_at<'a>(node: &'a Node, key: &str) -> &'a Node {
-        let NodeKind::Mapping(pairs) = &node.kind else {
-            panic!("not a mapping")
-        };
-        &pairs
-            .iter()
-            .find(|(k, _)| k.as_scalar().unwrap().text == key)
-            .unwrap()
-            .1
+        let NodeKind::Mapping(pairs) = &node.kind else { panic!("not a mapping") };
+        &pairs.iter().find(|(k, _)| k.as_scalar().unwrap().text == key).unwrap().1
     }
 
     #[test]

@@ -15,14 +15,7 @@ pub struct Record {
 impl Record {
     /// Wraps a parsed record, taking its ID from the `ID` field (empty when it has none).
     pub fn new(data: serde_json::Map<String, serde_json::Value>) -> Record {
-        let id = data
-            .get("ID")
-            .and_then(|id| id.as_str())
-            .unwrap_or_default()
-            .to_string();
-        Record {
-            id,
-            data: serde_json::Value::Object(data),
-        }
+        let id = data.get("ID").and_then(|id| id.as_str()).unwrap_or_default().to_string();
+        Record { id, data: serde_json::Value::Object(data) }
     }
 }

@@ -12,10 +12,7 @@ use crate::diag::{Code, Diagnostic};
 /// The page files of a snapshot, in name order.
 pub fn page_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let unreadable = |error: std::io::Error| {
-        Diagnostic::error(
-            Code::SnapshotUnreadable,
-            format!("cannot read snapshot `{}`: {error}", path.display()),
-        )
+        Diagnostic::error(Code::SnapshotUnreadable, format!("cannot read snapshot `{}`: {error}", path.display()))
     };
     if !path.is_dir() {
         std::fs::metadata(path).map_err(unreadable)?;
@@ -24,19 +21,13 @@ pub fn page_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(unreadable)?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|file| {
-            file.extension()
-                .is_some_and(|extension| extension.eq_ignore_ascii_case("xml"))
-        })
+        .filter(|file| file.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("xml")))
         .collect();
     files.sort();
     if files.is_empty() {
         return Err(Diagnostic::error(
             Code::SnapshotUnreadable,
-            format!(
-                "snapshot folder `{}` holds no .xml page files",
-                path.display()
-            ),
+            format!("snapshot folder `{}` holds no .xml page files", path.display()),
         ));
     }
     Ok(files)
@@ -49,17 +40,11 @@ pub fn read(path: &Path) -> Result<Vec<Record>, Diagnostic> {
     let mut index: HashMap<String, usize> = HashMap::new();
     for file in page_files(path)? {
         let body = std::fs::read(&file).map_err(|error| {
-            Diagnostic::error(
-                Code::SnapshotUnreadable,
-                format!("cannot read `{}`: {error}", file.display()),
-            )
+            Diagnostic::error(Code::SnapshotUnreadable, format!("cannot read `{}`: {error}", file.display()))
         })?;
         let page = parse_page(&body).map_err(|error| page_error(&file, error))?;
         for record in page.records {
-            let id = record
-                .get("ID")
-                .and_then(|id| id.as_str())
-                .map(str::to_string);
+            let id = record.get("ID").and_then(|id| id.as_str()).map(str::to_string);
             match id.and_then(|id| index.get(&id).copied().map(Ok).or(Some(Err(id)))) {
                 Some(Ok(position)) => records[position].extend(record),
                 Some(Err(id)) => {
@@ -78,10 +63,7 @@ pub fn page_error(file: &Path, error: PageError) -> Diagnostic {
     match error {
         PageError::Malformed { offset, message } => Diagnostic::error(
             Code::MalformedXml,
-            format!(
-                "`{}` is not a complete Miradore response: {message} (at byte {offset})",
-                file.display()
-            ),
+            format!("`{}` is not a complete Miradore response: {message} (at byte {offset})", file.display()),
         ),
         PageError::Envelope { code, description } => Diagnostic::error(
             Code::MiradoreError,

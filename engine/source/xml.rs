@@ -109,14 +109,7 @@ struct Frame<'a> {
 impl<'a> Frame<'a> {
     fn new(name: &'a str) -> Self {
         let singular = name.strip_suffix('s').filter(|s| !s.is_empty());
-        Frame {
-            name,
-            text: Cow::Borrowed(""),
-            fields: Map::new(),
-            items: Vec::new(),
-            singular,
-            has_children: false,
-        }
+        Frame { name, text: Cow::Borrowed(""), fields: Map::new(), items: Vec::new(), singular, has_children: false }
     }
 
     fn push_text(&mut self, text: Cow<'a, str>) {
@@ -197,15 +190,12 @@ fn insert_field(fields: &mut Map<String, Value>, name: &str, value: Value) {
 }
 
 fn is_xml_whitespace(text: &str) -> bool {
-    text.bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 fn local_name<'e>(start: &'e BytesStart<'_>) -> &'e str {
     let qualified: &str = start.name().0;
-    qualified
-        .rsplit_once(':')
-        .map_or(qualified, |(_, local)| local)
+    qualified.rsplit_once(':').map_or(qualified, |(_, local)| local)
 }
 
 struct Parser<'a> {
@@ -262,10 +252,7 @@ impl<'a> Parser<'a> {
     }
 
     fn malformed(&self, message: impl Into<String>) -> PageError {
-        PageError::Malformed {
-            offset: self.base + self.event_start,
-            message: message.into(),
-        }
+        PageError::Malformed { offset: self.base + self.event_start, message: message.into() }
     }
 
     fn run(mut self) -> Result<Page, PageError> {
@@ -276,10 +263,7 @@ impl<'a> Parser<'a> {
                 Err(error) => {
                     // Encoding errors report position 0; never point before the event.
                     let at = position(self.reader.error_position()).max(self.event_start);
-                    return Err(PageError::Malformed {
-                        offset: self.base + at,
-                        message: error.to_string(),
-                    });
+                    return Err(PageError::Malformed { offset: self.base + at, message: error.to_string() });
                 }
             };
             match event {
@@ -300,38 +284,27 @@ impl<'a> Parser<'a> {
     }
 
     fn finish(self) -> Result<Page, PageError> {
-        let at_end = |message: &str| PageError::Malformed {
-            offset: self.base + self.event_start,
-            message: message.to_owned(),
-        };
+        let at_end =
+            |message: &str| PageError::Malformed { offset: self.base + self.event_start, message: message.to_owned() };
         match self.place {
-            Place::Done if self.seen_items => Ok(Page {
-                total: self.items_count.or(self.content_count),
-                records: self.records,
-            }),
+            Place::Done if self.seen_items => {
+                Ok(Page { total: self.items_count.or(self.content_count), records: self.records })
+            }
             Place::Done => Err(at_end("`Content` holds neither `Items` nor `Error`")),
             Place::Prolog => Err(at_end("the body holds no XML element")),
-            _ => Err(at_end(
-                "the body ends before `</Content>` (truncated response?)",
-            )),
+            _ => Err(at_end("the body ends before `</Content>` (truncated response?)")),
         }
     }
 
     fn count_attribute(&self, start: &BytesStart<'_>) -> Result<Option<u64>, PageError> {
-        let attribute = start
-            .try_get_attribute("count")
-            .map_err(|e| self.malformed(e.to_string()))?;
+        let attribute = start.try_get_attribute("count").map_err(|e| self.malformed(e.to_string()))?;
         let Some(attribute) = attribute else {
             return Ok(None);
         };
         let value = attribute
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|e| self.malformed(e.to_string()))?;
-        value
-            .trim()
-            .parse::<u64>()
-            .map(Some)
-            .map_err(|_| self.malformed(format!("`count` is not a number: {value:?}")))
+        value.trim().parse::<u64>().map(Some).map_err(|_| self.malformed(format!("`count` is not a number: {value:?}")))
     }
 
     fn open(&mut self, start: &BytesStart<'a>, empty: bool) -> Result<(), PageError> {
@@ -390,9 +363,7 @@ impl<'a> Parser<'a> {
                 }
             }
             Place::Done => {
-                return Err(
-                    self.malformed(format!("element `{}` after `</Content>`", start.name().0))
-                );
+                return Err(self.malformed(format!("element `{}` after `</Content>`", start.name().0)));
             }
         }
         Ok(())
@@ -434,10 +405,7 @@ impl<'a> Parser<'a> {
     fn text(&mut self, text: Cow<'a, str>) -> Result<(), PageError> {
         match self.place {
             Place::Tree => {
-                self.stack
-                    .last_mut()
-                    .expect("a frame is open in Tree")
-                    .push_text(text);
+                self.stack.last_mut().expect("a frame is open in Tree").push_text(text);
                 Ok(())
             }
             Place::Done | Place::Prolog if !is_xml_whitespace(&text) => {
@@ -461,11 +429,7 @@ impl<'a> Parser<'a> {
             Err(e) => return Err(self.malformed(e.to_string())),
         };
         match self.place {
-            Place::Tree => self
-                .stack
-                .last_mut()
-                .expect("a frame is open in Tree")
-                .push_char(c),
+            Place::Tree => self.stack.last_mut().expect("a frame is open in Tree").push_char(c),
             Place::Prolog | Place::Done => {
                 return Err(self.malformed("text outside the `Content` element"));
             }
@@ -504,9 +468,7 @@ mod tests {
     }
 
     fn one(device_inner: &str) -> Value {
-        let xml = format!(
-            "<Content><Items count=\"1\"><Device>{device_inner}</Device></Items></Content>"
-        );
+        let xml = format!("<Content><Items count=\"1\"><Device>{device_inner}</Device></Items></Content>");
         let mut all = records(&xml);
         assert_eq!(all.len(), 1);
         all.remove(0)
@@ -579,19 +541,11 @@ mod tests {
 
     #[test]
     fn envelope_bad_key() {
-        let body = b"<Content><Error><Description>Authentication failed</Description><Code>401</Code></Error></Content>";
+        let body =
+            b"<Content><Error><Description>Authentication failed</Description><Code>401</Code></Error></Content>";
         let error = parse_page(body).unwrap_err();
-        assert_eq!(
-            error,
-            PageError::Envelope {
-                code: Some(401),
-                description: "Authentication failed".into()
-            }
-        );
-        assert_eq!(
-            error.to_string(),
-            "Miradore returned error 401: Authentication failed"
-        );
+        assert_eq!(error, PageError::Envelope { code: Some(401), description: "Authentication failed".into() });
+        assert_eq!(error.to_string(), "Miradore returned error 401: Authentication failed");
     }
 
     #[test]
@@ -599,19 +553,14 @@ mod tests {
         let body = b"<Content><Error><Description>Internal server error</Description><Code>x</Code></Error></Content>";
         assert_eq!(
             parse_page(body),
-            Err(PageError::Envelope {
-                code: None,
-                description: "Internal server error".into()
-            })
+            Err(PageError::Envelope { code: None, description: "Internal server error".into() })
         );
     }
 
     #[test]
     fn entities_and_unicode() {
-        let device = one(
-            "<A>Loaner\u{2019}s &#x2019;x&#8217; &amp; &lt;b&gt; &quot;q&quot; &apos;</A>\
-             <B>Jyv\u{e4}skyl\u{e4} \u{65e5}\u{672c} \u{1f600}</B><C><![CDATA[a < b & c]]></C>",
-        );
+        let device = one("<A>Loaner\u{2019}s &#x2019;x&#8217; &amp; &lt;b&gt; &quot;q&quot; &apos;</A>\
+             <B>Jyv\u{e4}skyl\u{e4} \u{65e5}\u{672c} \u{1f600}</B><C><![CDATA[a < b & c]]></C>");
         assert_eq!(
             device,
             json!({
@@ -647,58 +596,40 @@ mod tests {
     #[test]
     fn plural_name_with_other_children_is_an_object() {
         assert_eq!(
-            one(
-                "<Settings><Mode>x</Mode><Level>1</Level></Settings><Items2s><Items2>a</Items2><B>b</B></Items2s>"
-            ),
+            one("<Settings><Mode>x</Mode><Level>1</Level></Settings><Items2s><Items2>a</Items2><B>b</B></Items2s>"),
             json!({ "Settings": { "Mode": "x", "Level": "1" }, "Items2s": { "Items2": "a", "B": "b" } })
         );
         // A status-like leaf that ends in `s` stays text.
-        assert_eq!(
-            one("<Status>Active</Status>"),
-            json!({ "Status": "Active" })
-        );
+        assert_eq!(one("<Status>Active</Status>"), json!({ "Status": "Active" }));
     }
 
     #[test]
     fn empty_elements_are_left_out() {
         assert_eq!(
-            one(
-                "<A/><B></B><C>  \n\t </C><User><Email/></User><Tags></Tags><InvApplications/>\
-                 <Tags2s/><D>x</D><Tags><Tag/><Tag><Name/></Tag></Tags>"
-            ),
+            one("<A/><B></B><C>  \n\t </C><User><Email/></User><Tags></Tags><InvApplications/>\
+                 <Tags2s/><D>x</D><Tags><Tag/><Tag><Name/></Tag></Tags>"),
             json!({ "D": "x" })
         );
     }
 
     #[test]
     fn empty_items_in_a_wrapper_are_dropped() {
-        assert_eq!(
-            one("<Tags><Tag/><Tag><Name>b</Name></Tag></Tags>"),
-            json!({ "Tags": [{ "Name": "b" }] })
-        );
+        assert_eq!(one("<Tags><Tag/><Tag><Name>b</Name></Tag></Tags>"), json!({ "Tags": [{ "Name": "b" }] }));
     }
 
     #[test]
     fn namespaces_are_ignored() {
         let xml = r#"<Content xmlns="http://www.online.miradore.com/xmlns/api/1.0"><Items count="1"><Device><ID>1</ID><m:InvDevice xmlns:m="urn:x"><m:SerialNumber>S1</m:SerialNumber></m:InvDevice></Device></Items></Content>"#;
-        assert_eq!(
-            records(xml),
-            vec![json!({ "ID": "1", "InvDevice": { "SerialNumber": "S1" } })]
-        );
+        assert_eq!(records(xml), vec![json!({ "ID": "1", "InvDevice": { "SerialNumber": "S1" } })]);
     }
 
     #[test]
     fn count_on_content() {
-        let page = parse_page(
-            br#"<Content count="7"><Items><Device><ID>1</ID></Device></Items></Content>"#,
-        )
-        .unwrap();
+        let page = parse_page(br#"<Content count="7"><Items><Device><ID>1</ID></Device></Items></Content>"#).unwrap();
         assert_eq!(page.total, Some(7));
-        let page =
-            parse_page(br#"<Content count="7"><Items count="3"></Items></Content>"#).unwrap();
+        let page = parse_page(br#"<Content count="7"><Items count="3"></Items></Content>"#).unwrap();
         assert_eq!(page.total, Some(3));
-        let page =
-            parse_page(b"<Content><Items><Device><ID>1</ID></Device></Items></Content>").unwrap();
+        let page = parse_page(b"<Content><Items><Device><ID>1</ID></Device></Items></Content>").unwrap();
         assert_eq!(page.total, None);
     }
 
@@ -713,53 +644,39 @@ mod tests {
             let page = parse_page(body.as_bytes()).unwrap();
             assert!(page.records.is_empty(), "{body}");
         }
-        assert_eq!(
-            parse_page(b"<Content><Items/></Content>").unwrap().total,
-            None
-        );
+        assert_eq!(parse_page(b"<Content><Items/></Content>").unwrap().total, None);
     }
 
     #[test]
     fn pretty_printed_with_prolog_and_comments() {
         let xml = "<?xml version=\"1.0\"?>\n<!-- page 1 -->\n<Content>\n  <Items count=\"1\">\n    <Device>\n      <ID>1</ID>\r\n      <Tags>\n        <Tag><Name>a</Name></Tag>\n      </Tags>\n    </Device>\n  </Items>\n</Content>\n";
-        assert_eq!(
-            records(xml),
-            vec![json!({ "ID": "1", "Tags": [{ "Name": "a" }] })]
-        );
+        assert_eq!(records(xml), vec![json!({ "ID": "1", "Tags": [{ "Name": "a" }] })]);
     }
 
     #[test]
     fn repeated_siblings_become_arrays() {
         assert_eq!(
-            one(
-                "<Tag><Name>a</Name></Tag><ID>1</ID><Tag><Name>b</Name></Tag><Tag><Name>c</Name></Tag>"
-            ),
+            one("<Tag><Name>a</Name></Tag><ID>1</ID><Tag><Name>b</Name></Tag><Tag><Name>c</Name></Tag>"),
             json!({ "Tag": [{ "Name": "a" }, { "Name": "b" }, { "Name": "c" }], "ID": "1" })
         );
-        assert_eq!(
-            one("<Tags><Tag>a</Tag></Tags><Tags><Tag>b</Tag></Tags>"),
-            json!({ "Tags": ["a", "b"] })
-        );
+        assert_eq!(one("<Tags><Tag>a</Tag></Tags><Tags><Tag>b</Tag></Tags>"), json!({ "Tags": ["a", "b"] }));
     }
 
     #[test]
     fn other_item_names_and_empty_item() {
-        let xml =
-            "<Content><Items count=\"2\"><User><Email>a@b</Email></User><User/></Items></Content>";
+        let xml = "<Content><Items count=\"2\"><User><Email>a@b</Email></User><User/></Items></Content>";
         assert_eq!(records(xml), vec![json!({ "Email": "a@b" }), json!({})]);
     }
 
     #[test]
     fn attributes_are_ignored() {
-        assert_eq!(
-            one("<ID kind=\"int\">3</ID><X a=\"1\"/>"),
-            json!({ "ID": "3" })
-        );
+        assert_eq!(one("<ID kind=\"int\">3</ID><X a=\"1\"/>"), json!({ "ID": "3" }));
     }
 
     #[test]
     fn unknown_content_children_are_skipped() {
-        let xml = "<Content><Meta><A><B>x</B></A></Meta><Items count=\"1\"><Device><ID>1</ID></Device></Items></Content>";
+        let xml =
+            "<Content><Meta><A><B>x</B></A></Meta><Items count=\"1\"><Device><ID>1</ID></Device></Items></Content>";
         assert_eq!(records(xml), vec![json!({ "ID": "1" })]);
     }
 
@@ -783,10 +700,7 @@ mod tests {
 
         // Every prefix fails; none gives a shorter page.
         for cut in 0..full.len() {
-            assert!(
-                parse_page(&full[..cut]).is_err(),
-                "prefix of {cut} bytes parsed"
-            );
+            assert!(parse_page(&full[..cut]).is_err(), "prefix of {cut} bytes parsed");
         }
     }
 
@@ -794,13 +708,9 @@ mod tests {
     fn malformed_bodies() {
         let (offset, message) = malformed(b"<html><body>Bad gateway</body></html>");
         assert_eq!(offset, 0);
-        assert!(
-            message.contains("`html`") && message.contains("Content"),
-            "{message}"
-        );
+        assert!(message.contains("`html`") && message.contains("Content"), "{message}");
 
-        let (offset, message) =
-            malformed(b"<Content><Items><Device><ID>1</Id></Device></Items></Content>");
+        let (offset, message) = malformed(b"<Content><Items><Device><ID>1</Id></Device></Items></Content>");
         assert_eq!(offset, 29); // the `</Id>` tag
         assert!(message.contains("ID"), "{message}");
 
@@ -808,20 +718,15 @@ mod tests {
         assert!(message.contains("no XML element"), "{message}");
         let (_, message) = malformed(b"<Content></Content>");
         assert!(message.contains("neither"), "{message}");
-        let (offset, _) =
-            malformed(b"<Content><Items><Device><A>\xff</A></Device></Items></Content>");
+        let (offset, _) = malformed(b"<Content><Items><Device><A>\xff</A></Device></Items></Content>");
         assert_eq!(offset, 27);
-        let (_, message) =
-            malformed(b"<Content><Items><Device><A>&nbsp;</A></Device></Items></Content>");
+        let (_, message) = malformed(b"<Content><Items><Device><A>&nbsp;</A></Device></Items></Content>");
         assert!(message.contains("&nbsp;"), "{message}");
         let (_, message) = malformed(b"<Content><Items count=\"many\"/></Content>");
         assert!(message.contains("count"), "{message}");
         let (_, message) = malformed(b"<Content><Items/></Content><Content/>");
         assert!(message.contains("after"), "{message}");
-        let deep = format!(
-            "<Content><Items><D>{}</D></Items></Content>",
-            "<a>".repeat(100)
-        );
+        let deep = format!("<Content><Items><D>{}</D></Items></Content>", "<a>".repeat(100));
         let (_, message) = malformed(deep.as_bytes());
         assert!(message.contains("deeper"), "{message}");
     }
@@ -852,9 +757,7 @@ mod tests {
 
     /// A page of `devices` devices shaped like §4.6 with `apps` applications each.
     pub(crate) fn sample_page(devices: usize, apps: usize) -> String {
-        let mut xml = String::from(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Content><Items count=\"1000\">",
-        );
+        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?><Content><Items count=\"1000\">");
         for d in 0..devices {
             xml.push_str(&format!(
                 "<Device><ID>{d}</ID><Platform>macOS</Platform><OSVersionName>macOS 14.5</OSVersionName><IPAddress>203.0.113.{d}</IPAddress><MACAddress>00:11:22:AA:00:{d:02}</MACAddress><Status>Active</Status><OnlineStatus>Active</OnlineStatus><LastReported>17.08.2026 09:15:00</LastReported><Created>04.01.2025 08:00:00</Created><InvDevice><DeviceName>Loaner&#39;s MacBook {d}</DeviceName><Manufacturer>Apple</Manufacturer><Model>Apple MacBookPro17,1</Model><SerialNumber>SN-MIR-{d:04}</SerialNumber><WiFiMAC>00:11:22:AA:01:{d:02}</WiFiMAC></InvDevice><InvOS><Platform>macOS</Platform><Version>14.5</Version><Build>23F79</Build></InvOS><User><Name>Fixture User</Name><Email>user{d}@example.com</Email></User><Location><Name>Helsinki</Name></Location><Tags><Tag><Name>field</Name></Tag><Tag><Name>kiosk</Name></Tag></Tags><InvApplications>"

@@ -1,0 +1,78 @@
+//! The `mapper` binary as a user runs it.
+
+use std::process::Command;
+
+fn mapper() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mapper"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+#[test]
+fn validate_accepts_the_default_rules() {
+    let output = mapper().args(["validate", "--rules", "rules/default.yaml"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn validate_reports_three_mistakes_at_their_characters_as_json() {
+    let path = "tests/cases/validate/three_mistakes/rules.yaml";
+    let output = mapper().args(["validate", "--rules", path, "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let diagnostics: Vec<serde_json::Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let found: Vec<(String, String)> = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let line = diagnostic["line"].as_u64().unwrap() as usize;
+            let column = diagnostic["column"].as_u64().unwrap() as usize;
+            let at: String = lines[line - 1].chars().skip(column - 1).take(5).collect();
+            (diagnostic["code"].as_str().unwrap().to_string(), at)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("E0203".to_string(), "Seria".to_string()),
+            ("E0201".to_string(), "* \"x\"".to_string()),
+            ("E0103".to_string(), "reson".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn validate_checks_every_file_given() {
+    let output = mapper()
+        .args(["validate", "--rules", "rules/default.yaml", "--rules", "tests/cases/validate/did_you_mean/rules.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rules/default.yaml: valid"), "{stderr}");
+    assert!(stderr.contains("did you mean `serial_number`?"), "{stderr}");
+}
+
+#[test]
+fn dry_run_with_bad_rules_exits_with_invalid_input() {
+    let output = mapper()
+        .args([
+            "dry-run",
+            "--rules",
+            "tests/cases/validate/structure/rules.yaml",
+            "--snapshot",
+            "tests/cases/eval/identity_fallback/input",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn dry_run_reports_a_missing_snapshot() {
+    let output = mapper().args(["dry-run", "--snapshot", "does/not/exist"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does/not/exist"));
+}

@@ -1,0 +1,4 @@
+//! Integration tests: the real `mapper` binary, the published schemas and the docs.
+
+mod cli;
+mod docs;
