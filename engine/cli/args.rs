@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use super::connection::MiradoreArgs;
+
 /// Moves device inventory from Miradore MDM into Miradore Management Suite, driven by rules.
 #[derive(Debug, Parser)]
 #[command(name = "mapper", version, about, long_about = None)]
@@ -20,6 +22,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the operations a sync would send, without writing anything anywhere.
     DryRun(DryRunArgs),
+    /// Save Miradore's raw responses to a folder, for offline dry runs and bug reports.
+    Snapshot(SnapshotArgs),
 }
 
 /// How to print.
@@ -49,10 +53,28 @@ pub struct DryRunArgs {
     /// The rules file.
     #[arg(long = "rules", value_name = "FILE", default_value = "rules/default.yaml")]
     pub rules: PathBuf,
-    /// Saved Miradore API v1 responses: one XML file, or a folder of page files.
+    /// Saved Miradore API v1 responses: one XML file, or a folder of page files. Without it,
+    /// Miradore is read live.
     #[arg(long, value_name = "PATH")]
-    pub snapshot: PathBuf,
+    pub snapshot: Option<PathBuf>,
     /// Output format of the operations.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// How to reach Miradore (without --snapshot).
+    #[command(flatten)]
+    pub miradore: MiradoreArgs,
+}
+
+/// `mapper snapshot`.
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    /// The rules file (it decides what is requested).
+    #[arg(long = "rules", value_name = "FILE", default_value = "rules/default.yaml")]
+    pub rules: PathBuf,
+    /// The folder to write the page files to (created if missing; must be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// How to reach Miradore.
+    #[command(flatten)]
+    pub miradore: MiradoreArgs,
 }

@@ -1,34 +1,63 @@
-//! CLI: `mapper dry-run`, steps 1 and 5 to 7 of the run: compile, read, evaluate, print the
-//! operations sync would send and a summary. It writes nothing anywhere.
+//! CLI: `mapper dry-run`, steps 1 and 5 to 7 of the run: compile, read (a snapshot, or Miradore
+//! live), evaluate, print the operations sync would send and a summary. It writes nothing
+//! anywhere.
 
 use std::io::{IsTerminal, Write};
+use std::time::Duration;
 
 use super::args::{DryRunArgs, Format};
+use super::live::read_live;
 use super::{Exit, load_program, print_diagnostics};
+use crate::ops::Summary;
 use crate::sink::preview::write_preview;
-use crate::source::snapshot;
+use crate::source::{Record, snapshot};
 
-/// Runs the dry run over a snapshot.
+/// Runs the dry run.
 pub fn run(args: &DryRunArgs) -> Exit {
     let program = match load_program(&args.rules) {
-        Ok(program) => program,
+        Ok(program) => std::sync::Arc::new(program),
         Err(diagnostics) => {
             print_diagnostics(&diagnostics, Format::Text);
             return Exit::InvalidInput;
         }
     };
-    let records = match snapshot::read(&args.snapshot) {
-        Ok(records) => records,
-        Err(diagnostic) => {
-            print_diagnostics(&[diagnostic], Format::Text);
-            return Exit::Remote;
+    let format = args.format;
+    let preview = {
+        let program = program.clone();
+        move |records: &mut dyn Iterator<Item = Record>| -> std::io::Result<Summary> {
+            let colour = std::io::stderr().is_terminal();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let summary = write_preview(&program, records, &mut out, &mut std::io::stderr(), format, colour)?;
+            out.flush()?;
+            Ok(summary)
         }
     };
-    let colour = std::io::stderr().is_terminal();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let summary = write_preview(&program, records, &mut out, &mut std::io::stderr(), args.format, colour);
-    let _ = out.flush();
-    drop(out);
+    let (summary, fetched) = match &args.snapshot {
+        Some(path) => match snapshot::read(path) {
+            Ok(records) => (preview(&mut records.into_iter()), Ok(())),
+            Err(diagnostic) => {
+                print_diagnostics(&[diagnostic], Format::Text);
+                return Exit::Remote;
+            }
+        },
+        None => {
+            let settings = match args.miradore.settings(None, None) {
+                Ok(settings) => settings,
+                Err(diagnostic) => {
+                    print_diagnostics(&[diagnostic], Format::Text);
+                    return Exit::InvalidInput;
+                }
+            };
+            let timeout = Duration::from_secs(args.miradore.fetch_timeout);
+            match read_live(settings, &program.query, timeout, None, preview) {
+                Ok((summary, fetched)) => (summary, fetched.map(|_| ()).map_err(|error| error.diagnostic())),
+                Err(diagnostic) => {
+                    print_diagnostics(&[diagnostic], Format::Text);
+                    return Exit::Remote;
+                }
+            }
+        }
+    };
     let summary = match summary {
         Ok(summary) => summary,
         Err(error) => {
@@ -36,9 +65,13 @@ pub fn run(args: &DryRunArgs) -> Exit {
             return Exit::PartialFailure;
         }
     };
-    match args.format {
+    match format {
         Format::Text => println!("\n{summary}"),
         Format::Json => eprintln!("{summary}"),
+    }
+    if let Err(diagnostic) = fetched {
+        print_diagnostics(&[diagnostic], Format::Text);
+        return Exit::Remote;
     }
     if summary.failed > 0 { Exit::PartialFailure } else { Exit::Success }
 }

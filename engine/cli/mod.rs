@@ -1,8 +1,11 @@
 //! CLI: arguments -> commands -> exit code. The only place that prints to the terminal.
 
 mod args;
+mod connection;
 mod dry_run;
 mod exit;
+mod live;
+mod snapshot;
 mod validate;
 
 use std::io::IsTerminal;
@@ -21,6 +24,7 @@ pub fn run() -> Exit {
     match args.command {
         Command::Validate(args) => validate::run(&args),
         Command::DryRun(args) => dry_run::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
     }
 }
 

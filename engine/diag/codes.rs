@@ -55,6 +55,10 @@ codes! {
     MalformedXml = "E0401", "a Miradore response is not well-formed XML";
     MiradoreError = "E0402", "Miradore answered with an error envelope";
     SnapshotUnreadable = "E0403", "a snapshot file or folder cannot be read";
+    MiradoreUnauthorized = "E0404", "Miradore rejected the API key";
+    MiradoreUnknownSite = "E0405", "the Miradore site name is wrong";
+    MiradoreIncomplete = "E0406", "the Miradore fetch is incomplete";
+    MiradoreSetup = "E0407", "the Miradore connection settings are unusable";
 }
 
 impl fmt::Display for Code {
