@@ -91,11 +91,7 @@ pub async fn serve(router: Router, options: ServeOptions) -> std::io::Result<Ser
             });
         }
     });
-    Ok(ServerHandle {
-        addr,
-        certificate_pem,
-        stop,
-    })
+    Ok(ServerHandle { addr, certificate_pem, stop })
 }
 
 fn self_signed_acceptor() -> std::io::Result<(tokio_rustls::TlsAcceptor, String)> {

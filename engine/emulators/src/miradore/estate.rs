@@ -47,22 +47,11 @@ impl Estate {
             return Err(EstateError::DuplicateId(pair[0].id));
         }
         for device in &devices {
-            if let Some(&index) = device
-                .applications
-                .iter()
-                .find(|&&index| index as usize >= applications.len())
-            {
-                return Err(EstateError::UnknownApplication {
-                    device: device.id,
-                    index,
-                    catalog: applications.len(),
-                });
+            if let Some(&index) = device.applications.iter().find(|&&index| index as usize >= applications.len()) {
+                return Err(EstateError::UnknownApplication { device: device.id, index, catalog: applications.len() });
             }
         }
-        Ok(Self {
-            applications,
-            devices,
-        })
+        Ok(Self { applications, devices })
     }
 
     /// Reads an estate from JSON (as written by [`Estate::to_json`]) and checks it.
@@ -78,18 +67,12 @@ impl Estate {
 
     /// The device with this ID.
     pub fn device(&self, id: u32) -> Option<&Device> {
-        self.devices
-            .binary_search_by_key(&id, |device| device.id)
-            .ok()
-            .map(|index| &self.devices[index])
+        self.devices.binary_search_by_key(&id, |device| device.id).ok().map(|index| &self.devices[index])
     }
 
     /// The applications installed on `device`, in catalog order.
     pub fn applications_of<'a>(&'a self, device: &'a Device) -> impl Iterator<Item = &'a Application> {
-        device
-            .applications
-            .iter()
-            .map(|&index| &self.applications[index as usize])
+        device.applications.iter().map(|&index| &self.applications[index as usize])
     }
 }
 
@@ -420,18 +403,9 @@ mod tests {
 
     #[test]
     fn estates_reject_duplicate_ids_and_dangling_applications() {
-        let device = |id| Device {
-            id,
-            ..Device::default()
-        };
-        assert!(matches!(
-            Estate::new(vec![], vec![device(2), device(2)]),
-            Err(EstateError::DuplicateId(2))
-        ));
-        let dangling = Device {
-            applications: vec![0],
-            ..device(1)
-        };
+        let device = |id| Device { id, ..Device::default() };
+        assert!(matches!(Estate::new(vec![], vec![device(2), device(2)]), Err(EstateError::DuplicateId(2))));
+        let dangling = Device { applications: vec![0], ..device(1) };
         assert!(Estate::new(vec![], vec![dangling]).is_err());
         let estate = Estate::new(vec![], vec![device(3), device(1)]).unwrap();
         assert_eq!(estate.devices[0].id, 1);

@@ -47,11 +47,7 @@ pub fn redact(raw: &str) -> String {
     raw.split('&')
         .map(|pair| {
             let key = pair.split_once('=').map_or(pair, |(key, _)| key);
-            if decode(key).eq_ignore_ascii_case("auth") {
-                format!("{key}=<redacted>")
-            } else {
-                pair.to_string()
-            }
+            if decode(key).eq_ignore_ascii_case("auth") { format!("{key}=<redacted>") } else { pair.to_string() }
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -82,11 +78,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self {
-            rows: DEFAULT_ROWS,
-            page: 1,
-            date_format: DateFormat::default(),
-        }
+        Self { rows: DEFAULT_ROWS, page: 1, date_format: DateFormat::default() }
     }
 }
 
@@ -105,15 +97,18 @@ impl Options {
     /// keys are ignored; `rows` and `page` must be positive integers.
     pub fn parse(options: Option<&str>) -> Result<Self, OptionsError> {
         let mut parsed = Self::default();
-        let Some(options) = options else { return Ok(parsed) };
+        let Some(options) = options else {
+            return Ok(parsed);
+        };
         for entry in options.split(',').filter(|entry| !entry.trim().is_empty()) {
             let (key, value) = entry.split_once('=').unwrap_or((entry, ""));
             let (key, value) = (key.trim(), value.trim());
             let positive = || {
-                value.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| OptionsError {
-                    option: key.to_string(),
-                    value: value.to_string(),
-                })
+                value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| OptionsError { option: key.to_string(), value: value.to_string() })
             };
             match key.to_ascii_lowercase().as_str() {
                 "rows" => parsed.rows = positive()?,
@@ -144,9 +139,7 @@ impl DateFormat {
         let (year, month, day, hour, minute, second) = time.parts();
         let mut rest = self.0.as_str();
         while let Some(first) = rest.chars().next() {
-            let token = ["yyyy", "yy", "MM", "dd", "HH", "mm", "ss"]
-                .into_iter()
-                .find(|token| rest.starts_with(token));
+            let token = ["yyyy", "yy", "MM", "dd", "HH", "mm", "ss"].into_iter().find(|token| rest.starts_with(token));
             let _ = match token {
                 Some("yyyy") => write!(out, "{year:04}"),
                 Some("yy") => write!(out, "{:02}", year.rem_euclid(100)),
@@ -195,9 +188,6 @@ mod tests {
 
     #[test]
     fn redacts_the_key_only() {
-        assert_eq!(
-            redact("select=ID&AUTH=1_secret%7B&options=rows%3D1"),
-            "select=ID&AUTH=<redacted>&options=rows%3D1"
-        );
+        assert_eq!(redact("select=ID&AUTH=1_secret%7B&options=rows%3D1"), "select=ID&AUTH=<redacted>&options=rows%3D1");
     }
 }

@@ -1,7 +1,9 @@
 //! The schema the emulator knows: which items a Device has and which attributes each item has,
 //! with the accessor that reads each attribute from the estate's structs.
 
-use super::estate::{Application, Device, InvDevice, InvOs, InvSim, InvStorage, Location, Organization, Timestamp, User};
+use super::estate::{
+    Application, Device, InvDevice, InvOs, InvSim, InvStorage, Location, Organization, Timestamp, User,
+};
 
 /// One attribute value, borrowed from the estate; rendered without allocating.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,11 +75,9 @@ impl Item {
         }
     }
 
-    /// The child item called `name` (case-insensitive); `InvSIM` is accepted for `InvSim`.
+    /// The child item called `name`, case-insensitively (so `InvSIM` finds `InvSim`).
     pub fn child(name: &str) -> Option<Item> {
-        Item::CHILDREN
-            .into_iter()
-            .find(|item| item.name().eq_ignore_ascii_case(name))
+        Item::CHILDREN.into_iter().find(|item| item.name().eq_ignore_ascii_case(name))
     }
 
     /// The attribute names of this item, in schema order.
@@ -99,12 +99,10 @@ impl Item {
         }
     }
 
-    /// The index of the attribute called `name` (case-insensitive), with the aliases the live
-    /// API accepts (`LocalIpAddress` for `LocalIPAddress`).
+    /// The index of the attribute called `name`, case-insensitively (so the spec's spelling
+    /// `LocalIpAddress` finds `LocalIPAddress`, as on the live API).
     pub fn attribute(self, name: &str) -> Option<usize> {
-        self.attributes()
-            .iter()
-            .position(|attribute| attribute.eq_ignore_ascii_case(name))
+        self.attributes().iter().position(|attribute| attribute.eq_ignore_ascii_case(name))
     }
 }
 
@@ -168,10 +166,8 @@ pub(crate) const LOCATION: &[Field<Location>] = &[
     Field { name: "FullName", get: |l| text(&l.full_name) },
 ];
 
-pub(crate) const ORGANIZATION: &[Field<Organization>] = &[
-    Field { name: "Name", get: |o| text(&o.name) },
-    Field { name: "FullName", get: |o| text(&o.full_name) },
-];
+pub(crate) const ORGANIZATION: &[Field<Organization>] =
+    &[Field { name: "Name", get: |o| text(&o.name) }, Field { name: "FullName", get: |o| text(&o.full_name) }];
 
 pub(crate) const TAG: &[Field<str>] = &[Field { name: "Name", get: |t| Some(Value::Text(t)) }];
 

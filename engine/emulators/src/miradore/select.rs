@@ -63,21 +63,27 @@ impl Selection {
         Self::parse(DEFAULT_SELECT).expect("the default select is valid")
     }
 
+    /// The selection of a request's `select`: parsed, or the default set when absent or blank.
+    pub fn parse_or_default(select: Option<&str>) -> Result<Self, SelectError> {
+        match select.filter(|select| !select.trim().is_empty()) {
+            Some(select) => Self::parse(select),
+            None => Ok(Self::default_set()),
+        }
+    }
+
     /// Whether the selection reaches into application inventory (a "software query").
     pub fn includes_applications(&self) -> bool {
-        self.parts
-            .iter()
-            .any(|part| matches!(part, Part::Child { item: Item::InvApplication, .. }))
+        self.parts.iter().any(|part| matches!(part, Part::Child { item: Item::InvApplication, .. }))
     }
 
     fn add(&mut self, item: Item, attribute: &str) -> Result<(), SelectError> {
         let indices: Vec<usize> = if attribute == "*" {
             (0..item.attributes().len()).collect()
         } else {
-            vec![item.attribute(attribute).ok_or_else(|| SelectError {
-                entity: item.name().to_string(),
-                property: attribute.to_string(),
-            })?]
+            vec![
+                item.attribute(attribute)
+                    .ok_or_else(|| SelectError { entity: item.name().to_string(), property: attribute.to_string() })?,
+            ]
         };
         if item == Item::Device {
             for index in indices {
@@ -94,10 +100,7 @@ impl Selection {
         {
             Some(position) => position,
             None => {
-                self.parts.push(Part::Child {
-                    item,
-                    attributes: Vec::new(),
-                });
+                self.parts.push(Part::Child { item, attributes: Vec::new() });
                 self.parts.len() - 1
             }
         };
@@ -122,15 +125,9 @@ mod tests {
         assert_eq!(
             selection.parts,
             vec![
-                Part::Child {
-                    item: Item::InvDevice,
-                    attributes: vec![2, 6]
-                },
+                Part::Child { item: Item::InvDevice, attributes: vec![2, 6] },
                 Part::Scalar(0),
-                Part::Child {
-                    item: Item::Tag,
-                    attributes: vec![0]
-                },
+                Part::Child { item: Item::Tag, attributes: vec![0] },
             ]
         );
         assert!(!selection.includes_applications());
@@ -142,10 +139,7 @@ mod tests {
         let selection = Selection::parse("*,InvOS.*").unwrap();
         let scalars = selection.parts.iter().filter(|p| matches!(p, Part::Scalar(_))).count();
         assert_eq!(scalars, Item::Device.attributes().len());
-        assert!(selection.parts.contains(&Part::Child {
-            item: Item::InvOs,
-            attributes: vec![0, 1, 2]
-        }));
+        assert!(selection.parts.contains(&Part::Child { item: Item::InvOs, attributes: vec![0, 1, 2] }));
     }
 
     #[test]

@@ -13,8 +13,14 @@ const PROLOG: &str = r#"<?xml version="1.0" encoding="utf-8"?>"#;
 
 /// Renders one page: `devices` are the page's devices, `total` the number matching the query
 /// across all pages (the `count` attribute).
-pub fn render_page(estate: &Estate, devices: &[Device], total: usize, selection: &Selection, dates: &DateFormat) -> String {
-    let mut out = String::with_capacity(estimate(estate, devices, selection));
+pub fn render_page(
+    estate: &Estate,
+    devices: &[Device],
+    total: usize,
+    selection: &Selection,
+    dates: &DateFormat,
+) -> String {
+    let mut out = String::with_capacity(estimate(devices, selection));
     out.push_str(PROLOG);
     let _ = write!(out, r#"<Content><Items count="{total}">"#);
     for device in devices {
@@ -48,7 +54,9 @@ fn render_device(out: &mut String, estate: &Estate, device: &Device, selection: 
                 let name = item.name();
                 match item {
                     Item::Device => unreachable!("Device attributes are scalars"),
-                    Item::InvDevice => child(out, name, Some(&device.inv_device), schema::INV_DEVICE, attributes, dates),
+                    Item::InvDevice => {
+                        child(out, name, Some(&device.inv_device), schema::INV_DEVICE, attributes, dates)
+                    }
                     Item::InvOs => child(out, name, Some(&device.inv_os), schema::INV_OS, attributes, dates),
                     Item::InvSim => child(out, name, device.inv_sim.as_ref(), schema::INV_SIM, attributes, dates),
                     Item::User => child(out, name, device.user.as_ref(), schema::USER, attributes, dates),
@@ -56,16 +64,15 @@ fn render_device(out: &mut String, estate: &Estate, device: &Device, selection: 
                     Item::Organization => {
                         child(out, name, device.organization.as_ref(), schema::ORGANIZATION, attributes, dates)
                     }
-                    Item::Tag => list(out, *item, device.tags.iter().map(String::as_str), schema::TAG, attributes, dates),
-                    Item::InvApplication => list(
-                        out,
-                        *item,
-                        estate.applications_of(device),
-                        schema::INV_APPLICATION,
-                        attributes,
-                        dates,
-                    ),
-                    Item::InvStorage => list(out, *item, device.storages.iter(), schema::INV_STORAGE, attributes, dates),
+                    Item::Tag => {
+                        list(out, *item, device.tags.iter().map(String::as_str), schema::TAG, attributes, dates)
+                    }
+                    Item::InvApplication => {
+                        list(out, *item, estate.applications_of(device), schema::INV_APPLICATION, attributes, dates)
+                    }
+                    Item::InvStorage => {
+                        list(out, *item, device.storages.iter(), schema::INV_STORAGE, attributes, dates)
+                    }
                 }
             }
         }
@@ -153,9 +160,8 @@ fn close(out: &mut String, name: &str) {
 /// Appends `text` with `&`, `<`, `>` (and with `quotes`, `'` and `"`) replaced by entities.
 fn escape_into(out: &mut String, text: &str, quotes: bool) {
     let mut rest = text;
-    while let Some(position) = rest
-        .bytes()
-        .position(|byte| matches!(byte, b'&' | b'<' | b'>') || (quotes && matches!(byte, b'\'' | b'"')))
+    while let Some(position) =
+        rest.bytes().position(|byte| matches!(byte, b'&' | b'<' | b'>') || (quotes && matches!(byte, b'\'' | b'"')))
     {
         out.push_str(&rest[..position]);
         out.push_str(match rest.as_bytes()[position] {
@@ -171,25 +177,18 @@ fn escape_into(out: &mut String, text: &str, quotes: bool) {
 }
 
 /// A generous guess of the page's length, so the String rarely grows.
-fn estimate(estate: &Estate, devices: &[Device], selection: &Selection) -> usize {
+fn estimate(devices: &[Device], selection: &Selection) -> usize {
     let mut per_device = 20;
     let mut per_application = 0;
     for part in &selection.parts {
         match part {
             Part::Scalar(_) => per_device += 48,
-            Part::Child {
-                item: Item::InvApplication,
-                attributes,
-            } => per_application = 40 + 56 * attributes.len(),
+            Part::Child { item: Item::InvApplication, attributes } => per_application = 40 + 56 * attributes.len(),
             Part::Child { attributes, .. } => per_device += 24 + 56 * attributes.len(),
         }
     }
-    let applications: usize = if per_application > 0 {
-        devices.iter().map(|device| device.applications.len()).sum()
-    } else {
-        0
-    };
-    let _ = estate;
+    let applications: usize =
+        if per_application > 0 { devices.iter().map(|device| device.applications.len()).sum() } else { 0 };
     128 + devices.len() * per_device + applications * per_application
 }
 
@@ -206,10 +205,7 @@ mod tests {
                 identifier: None,
                 size: Some(42),
             },
-            Application {
-                name: "Notes".into(),
-                ..Application::default()
-            },
+            Application { name: "Notes".into(), ..Application::default() },
         ];
         let device = Device {
             id: 7,
@@ -228,10 +224,7 @@ mod tests {
             }),
             tags: vec!["R&D".into()],
             applications: vec![0, 1],
-            storages: vec![InvStorage {
-                total_space: Some(128_000_000_000),
-                ..InvStorage::default()
-            }],
+            storages: vec![InvStorage { total_space: Some(128_000_000_000), ..InvStorage::default() }],
             ..Device::default()
         };
         Estate::new(applications, vec![device]).unwrap()
@@ -246,7 +239,9 @@ mod tests {
     #[test]
     fn renders_in_select_order_with_escaping_and_wrappers() {
         assert_eq!(
-            render("ID,Created,InvDevice.DeviceName,User.Name,User.Email,Tag.Name,InvApplication.Name,InvApplication.Version"),
+            render(
+                "ID,Created,InvDevice.DeviceName,User.Name,User.Email,Tag.Name,InvApplication.Name,InvApplication.Version"
+            ),
             concat!(
                 r#"<?xml version="1.0" encoding="utf-8"?><Content><Items count="1"><Device><ID>7</ID>"#,
                 "<Created>28.07.2023 13:57:54</Created>",
@@ -262,7 +257,9 @@ mod tests {
 
     #[test]
     fn leaves_out_empty_values_and_empty_children() {
-        let xml = render("InvDevice.SerialNumber,InvDevice.IMEI,Location.Name,InvApplication.Identifier,InvStorage.TotalSpace");
+        let xml = render(
+            "InvDevice.SerialNumber,InvDevice.IMEI,Location.Name,InvApplication.Identifier,InvStorage.TotalSpace",
+        );
         assert_eq!(
             xml,
             concat!(

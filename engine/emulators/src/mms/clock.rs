@@ -13,12 +13,7 @@ pub fn format(seconds: i64, millis: u32) -> String {
     let days = seconds.div_euclid(86_400);
     let time = seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        time / 3600,
-        time % 3600 / 60,
-        time % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z", time / 3600, time % 3600 / 60, time % 60)
 }
 
 // Howard Hinnant's days-to-civil algorithm.

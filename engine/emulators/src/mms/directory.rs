@@ -37,7 +37,11 @@ pub struct Location {
 #[serde(untagged)]
 enum UserEntry {
     Email(String),
-    Full { email: String, #[serde(default)] name: Option<String> },
+    Full {
+        email: String,
+        #[serde(default)]
+        name: Option<String>,
+    },
 }
 
 impl From<UserEntry> for User {

@@ -1,0 +1,88 @@
+//! Fault injection: a fixed latency per request, a 503 on the Nth batch request, and a dropped
+//! connection after the Nth batch was applied but before its answer.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::response::Response;
+use http_body::Frame;
+
+/// Faults to inject. Batch numbers are 1-based and count the batch requests that passed
+/// authentication since the faults were set (retries count too), so each fires once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Sleep this long before handling each request.
+    pub latency: Option<Duration>,
+    /// Answer this batch request with 503, applying nothing.
+    pub fail_batch: Option<u64>,
+    /// Apply this batch request, then drop the connection without an answer.
+    pub drop_after_batch: Option<u64>,
+}
+
+/// What to do with one batch request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BatchFault {
+    None,
+    Fail(u64),
+    DropAfter(u64),
+}
+
+/// Faults plus the counters the tests read.
+#[derive(Debug, Default)]
+pub(super) struct FaultState {
+    faults: Mutex<Faults>,
+    batches_since_set: AtomicU64,
+    pub(super) batches: AtomicU64,
+    pub(super) writes: AtomicU64,
+}
+
+impl FaultState {
+    pub(super) fn new(faults: Faults) -> Self {
+        FaultState { faults: Mutex::new(faults), ..Default::default() }
+    }
+
+    pub(super) fn set(&self, faults: Faults) {
+        *self.faults.lock().expect("faults lock") = faults;
+        self.batches_since_set.store(0, Ordering::SeqCst);
+    }
+
+    pub(super) fn latency(&self) -> Option<Duration> {
+        self.faults.lock().expect("faults lock").latency
+    }
+
+    /// Counts a batch request and says which fault, if any, applies to it.
+    pub(super) fn on_batch(&self) -> BatchFault {
+        self.batches.fetch_add(1, Ordering::SeqCst);
+        let number = self.batches_since_set.fetch_add(1, Ordering::SeqCst) + 1;
+        let faults = self.faults.lock().expect("faults lock");
+        if faults.fail_batch == Some(number) {
+            BatchFault::Fail(number)
+        } else if faults.drop_after_batch == Some(number) {
+            BatchFault::DropAfter(number)
+        } else {
+            BatchFault::None
+        }
+    }
+}
+
+/// A response whose body fails at once: hyper then closes the connection before it has written
+/// the status line, so the client sees the connection end with no answer.
+pub(super) fn dropped_connection() -> Response {
+    Response::new(Body::new(FailingBody))
+}
+
+struct FailingBody;
+
+impl http_body::Body for FailingBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "injected fault: connection dropped"))))
+    }
+}
