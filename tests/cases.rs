@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Failed, Trial};
 use mapper::cli::Format;
 use mapper::diag::render_text;
-use mapper::sink::preview::write_preview;
+use mapper::sink::preview::{write_devices, write_retirements};
 
 fn main() {
     let arguments = Arguments::from_args();
@@ -77,9 +77,9 @@ fn transcript(rules_name: &str, rules_text: &str, input: Option<&Path>) -> Strin
     };
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    let summary =
-        write_preview(&program, records, &mut out, &mut errors, Format::Json, false).expect("writing to memory");
-    format!("{}{}{}\n", String::from_utf8_lossy(&out), String::from_utf8_lossy(&errors), summary)
+    let mut preview = write_devices(&program, records, &mut out, &mut errors, Format::Json, false).expect("in memory");
+    write_retirements(&mut preview, true, &mut out, &mut errors, Format::Json).expect("in memory");
+    format!("{}{}{}\n", String::from_utf8_lossy(&out), String::from_utf8_lossy(&errors), preview.summary)
 }
 
 fn sorted_dirs(path: &Path) -> Vec<PathBuf> {

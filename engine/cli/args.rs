@@ -45,6 +45,9 @@ pub struct ValidateArgs {
     /// Output format of the diagnostics.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Also print the Miradore queries each valid file derives (select lists and page sizes).
+    #[arg(long)]
+    pub show_queries: bool,
 }
 
 /// `mapper dry-run`.

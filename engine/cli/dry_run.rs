@@ -8,8 +8,7 @@ use std::time::Duration;
 use super::args::{DryRunArgs, Format};
 use super::live::read_live;
 use super::{Exit, load_program, print_diagnostics};
-use crate::ops::Summary;
-use crate::sink::preview::write_preview;
+use crate::sink::preview::{Preview, write_devices, write_retirements};
 use crate::source::{Record, snapshot};
 
 /// Runs the dry run.
@@ -24,12 +23,12 @@ pub fn run(args: &DryRunArgs) -> Exit {
     let format = args.format;
     let preview = {
         let program = program.clone();
-        move |records: &mut dyn Iterator<Item = Record>| -> std::io::Result<Summary> {
+        move |records: &mut dyn Iterator<Item = Record>| -> std::io::Result<Preview> {
             let colour = std::io::stderr().is_terminal();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let summary = write_preview(&program, records, &mut out, &mut std::io::stderr(), format, colour)?;
+            let preview = write_devices(&program, records, &mut out, &mut std::io::stderr(), format, colour)?;
             out.flush()?;
-            Ok(summary)
+            Ok(preview)
         }
     };
     let (summary, fetched) = match &args.snapshot {
@@ -58,8 +57,14 @@ pub fn run(args: &DryRunArgs) -> Exit {
             }
         }
     };
-    let summary = match summary {
+    let written = summary.and_then(|mut preview| {
+        let mut out = std::io::stdout().lock();
+        write_retirements(&mut preview, fetched.is_ok(), &mut out, &mut std::io::stderr(), format)?;
+        Ok(preview.summary)
+    });
+    let summary = match written {
         Ok(summary) => summary,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Exit::Success,
         Err(error) => {
             eprintln!("mapper: cannot write the preview: {error}");
             return Exit::PartialFailure;

@@ -8,9 +8,16 @@ pub fn run(args: &ValidateArgs) -> Exit {
     let mut exit = Exit::Success;
     for path in &args.rules {
         match load_program(path) {
-            Ok(_) => {
+            Ok(program) => {
                 if args.format == Format::Text {
                     eprintln!("{}: valid", path.display());
+                }
+                if args.show_queries {
+                    let query = &program.query;
+                    println!("device query: rows={} select={}", query.page_size, query.select.join(","));
+                    if let Some(software) = &query.software {
+                        println!("software query: rows={} select={}", software.page_size, software.select.join(","));
+                    }
                 }
             }
             Err(diagnostics) => {

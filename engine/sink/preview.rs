@@ -7,29 +7,38 @@ use crate::cli::Format;
 use crate::compile::Program;
 use crate::diag::render_text;
 use crate::eval::{Outcome, evaluate};
+use crate::ops::guard::RetirementLimit;
+use crate::ops::plan::{Planner, Retirements};
 use crate::ops::{Action, Operation, Summary};
 use crate::source::Record;
 
-/// Evaluates `records` and writes the preview: operations to `out`, failures to `errors`.
-/// Returns the summary (not yet written).
-pub fn write_preview(
+/// What a preview has seen so far.
+#[derive(Debug, Default)]
+pub struct Preview {
+    /// Counts.
+    pub summary: Summary,
+    /// The plan: retirements held back, conflicts.
+    pub planner: Planner,
+}
+
+/// Evaluates `records` and writes the operations that go out as devices arrive to `out`, and
+/// mapping failures to `errors`. Retirements are held: see [`write_retirements`].
+pub fn write_devices(
     program: &Program,
     records: impl IntoIterator<Item = Record>,
     out: &mut dyn Write,
     errors: &mut dyn Write,
     format: Format,
     colour: bool,
-) -> std::io::Result<Summary> {
-    let mut summary = Summary::default();
+) -> std::io::Result<Preview> {
+    let mut preview = Preview::default();
     for record in records {
         let outcome = evaluate(program, &record);
-        summary.count(&outcome);
+        preview.summary.count(&outcome);
+        for operation in preview.planner.device(&outcome) {
+            write(out, &operation, format)?;
+        }
         match &outcome {
-            Outcome::Mapped { operations, .. } => {
-                for operation in operations {
-                    write(out, operation, format)?;
-                }
-            }
             Outcome::Failed(error) => {
                 out.flush()?;
                 writeln!(errors, "{}", render_text(&error.diagnostic, colour))?;
@@ -37,9 +46,40 @@ pub fn write_preview(
             Outcome::Skipped { device_id, reason } => {
                 tracing::debug!(device = %device_id, %reason, "skipped");
             }
+            Outcome::Mapped { .. } => {}
         }
     }
-    Ok(summary)
+    Ok(preview)
+}
+
+/// Writes the retirements once the fetch has ended (none when it was incomplete), then the
+/// plan's warnings. Without MMS, every planned retirement is shown: sync retires only assets
+/// this connector imported, within the retirement threshold.
+pub fn write_retirements(
+    preview: &mut Preview,
+    fetch_complete: bool,
+    out: &mut dyn Write,
+    errors: &mut dyn Write,
+    format: Format,
+) -> std::io::Result<()> {
+    match preview.planner.retirements(fetch_complete, None, &RetirementLimit::default()) {
+        Retirements::Send(operations) => {
+            for operation in &operations {
+                write(out, operation, format)?;
+            }
+        }
+        Retirements::Incomplete { planned } => {
+            writeln!(errors, "warning: {planned} retirement(s) held back: the fetch is incomplete")?;
+        }
+        Retirements::Blocked { reason, planned } => {
+            writeln!(errors, "warning: {planned} retirement(s) blocked: {reason}")?;
+        }
+    }
+    out.flush()?;
+    for warning in &preview.planner.warnings {
+        writeln!(errors, "warning: device {}: {}", warning.device_id, warning.reason)?;
+    }
+    Ok(())
 }
 
 /// Writes one operation.
