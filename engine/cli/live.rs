@@ -36,7 +36,14 @@ pub fn read_live<T: Send + 'static>(
         let observer = observer.as_deref();
         let fetched = tokio::time::timeout(fetch_timeout, fetch(&client, &plan, observer, sender))
             .await
-            .unwrap_or(Err(FetchError::Timeout { seconds: fetch_timeout.as_secs() }));
+            .unwrap_or(Err(FetchError::Timeout { seconds: fetch_timeout.as_secs() }))
+            .map_err(|error| match error {
+                FetchError::Rejected { description, origin: None } => {
+                    let origin = plan.origin_of(&description).map(str::to_string);
+                    FetchError::Rejected { description, origin }
+                }
+                other => other,
+            });
         let consumed = consumer.await.map_err(|error| {
             Diagnostic::error(crate::diag::Code::MiradoreSetup, format!("the evaluator stopped: {error}"))
         })?;

@@ -5,6 +5,7 @@ mod connection;
 mod dry_run;
 mod exit;
 mod live;
+mod logging;
 mod snapshot;
 mod validate;
 
@@ -21,6 +22,7 @@ use crate::diag::{Diagnostic, render_json, render_text};
 /// Runs mapper with the process arguments and returns the exit code.
 pub fn run() -> Exit {
     let args = Args::parse();
+    let _log = logging::init(args.log_level.as_deref(), args.log_file.as_deref());
     match args.command {
         Command::Validate(args) => validate::run(&args),
         Command::DryRun(args) => dry_run::run(&args),

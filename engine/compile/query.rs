@@ -38,6 +38,8 @@ pub struct QueryPlan {
     pub page_size: u32,
     /// The separate software query, when the rules declare one.
     pub software: Option<SoftwareQueryPlan>,
+    /// For each requested attribute, the rule that asked for it (`field `x` at FILE:LINE:COL`).
+    pub origins: Vec<(String, String)>,
 }
 
 /// The software-inventory query.
@@ -52,12 +54,19 @@ pub struct SoftwareQueryPlan {
 impl QueryPlan {
     /// Derives the queries from the compiled fields and the rules' `source` settings.
     pub fn derive(rule_set: &RuleSet, fields: &[Field], software: Option<&Software>) -> QueryPlan {
+        let file = &rule_set.file;
+        let at = |span: &std::ops::Range<usize>| {
+            let (line, column) = file.line_column(span.start);
+            format!("{}:{line}:{column}", file.name)
+        };
+        let mut origins = Vec::new();
         let mut attributes = vec!["ID".to_string()];
         for field in fields {
             if let FieldSource::Select(selector, _) = &field.source
                 && let Some(chain) = selector.chain()
                 && let Some(attribute) = attribute_of(chain)
             {
+                origins.push((attribute.clone(), format!("field `{}` at {}", field.name, at(&field.span))));
                 attributes.push(attribute);
             }
         }
@@ -72,7 +81,10 @@ impl QueryPlan {
                     && let Some(chain) = selector.chain()
                     && let Some(attribute) = attribute_of(chain)
                 {
-                    attributes.push(format!("{item}.{}", attribute.trim_end_matches(".*")));
+                    let attribute = format!("{item}.{}", attribute.trim_end_matches(".*"));
+                    origins
+                        .push((attribute.clone(), format!("software field `{}` at {}", field.name, at(&field.span))));
+                    attributes.push(attribute);
                     any = true;
                 }
             }
@@ -80,13 +92,19 @@ impl QueryPlan {
                 attributes.push(format!("{item}.*"));
             }
         }
-        attributes.extend(rule_set.source.select.iter().map(|name| name.value.clone()));
+        for name in &rule_set.source.select {
+            origins.push((name.value.clone(), format!("`source.select` at {}", at(&name.span))));
+            attributes.push(name.value.clone());
+        }
         let declared = rule_set.source.software.as_ref();
         let (software_attributes, device_attributes): (Vec<String>, Vec<String>) = match declared {
             Some(query) => {
                 let (mut apps, device): (Vec<String>, Vec<String>) =
                     attributes.into_iter().partition(|name| name.to_ascii_lowercase().starts_with("invapplication."));
-                apps.extend(query.select.iter().map(|name| name.value.clone()));
+                for name in &query.select {
+                    origins.push((name.value.clone(), format!("`source.software.select` at {}", at(&name.span))));
+                    apps.push(name.value.clone());
+                }
                 (apps, device)
             }
             None => (Vec::new(), attributes),
@@ -98,7 +116,24 @@ impl QueryPlan {
                 select: dedupe(std::iter::once("ID".to_string()).chain(software_attributes).collect()),
                 page_size: query.page_size.unwrap_or(DEFAULT_SOFTWARE_PAGE_SIZE),
             }),
+            origins,
         }
+    }
+
+    /// The rule that asked for the attribute an API error names, e.g. from
+    /// `Entity 'InvApplication' does not have property 'Vendor'.`
+    pub fn origin_of(&self, description: &str) -> Option<&str> {
+        let quoted: Vec<&str> = description.split('\'').skip(1).step_by(2).collect();
+        let [entity, property] = quoted.as_slice() else { return None };
+        let attribute = format!("{entity}.{property}").to_ascii_lowercase();
+        let lone = property.to_ascii_lowercase();
+        self.origins
+            .iter()
+            .find(|(name, _)| {
+                let name = name.to_ascii_lowercase();
+                name == attribute || name.ends_with(&format!(".{attribute}")) || (*entity == "Device" && name == lone)
+            })
+            .map(|(_, origin)| origin.as_str())
     }
 }
 
