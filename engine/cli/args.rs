@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::connection::MiradoreArgs;
+use super::mms_args::MmsArgs;
 
 /// Moves device inventory from Miradore MDM into Miradore Management Suite, driven by rules.
 #[derive(Debug, Parser)]
@@ -30,6 +31,8 @@ pub enum Command {
     DryRun(DryRunArgs),
     /// Save Miradore's raw responses to a folder, for offline dry runs and bug reports.
     Snapshot(SnapshotArgs),
+    /// The real run: read Miradore, map, and send the operations to MMS.
+    Sync(SyncArgs),
 }
 
 /// How to print.
@@ -86,4 +89,36 @@ pub struct SnapshotArgs {
     /// How to reach Miradore.
     #[command(flatten)]
     pub miradore: MiradoreArgs,
+}
+
+/// `mapper sync`.
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// The rules file.
+    #[arg(long = "rules", value_name = "FILE", default_value = "rules/default.yaml")]
+    pub rules: PathBuf,
+    /// How to reach MMS.
+    #[command(flatten)]
+    pub mms: MmsArgs,
+    /// How to reach Miradore; the site and key default to MMS's connector configuration.
+    #[command(flatten)]
+    pub miradore: MiradoreArgs,
+    /// Operations per batch sent to MMS.
+    #[arg(long, value_name = "N", default_value_t = crate::ops::batch::DEFAULT_BATCH_SIZE)]
+    pub batch_size: usize,
+    /// Batches sent to MMS at once.
+    #[arg(long, value_name = "N", default_value_t = crate::sink::sender::DEFAULT_BATCH_CONCURRENCY)]
+    pub batch_concurrency: usize,
+    /// Most retirements one run may send without --allow-mass-retirement.
+    #[arg(long, value_name = "N", default_value_t = crate::ops::guard::DEFAULT_MAX_RETIRE)]
+    pub max_retire: u64,
+    /// Largest share (percent) of this connector's assets one run may retire without --allow-mass-retirement.
+    #[arg(long, value_name = "PERCENT", default_value_t = crate::ops::guard::DEFAULT_MAX_RETIRE_PERCENT)]
+    pub max_retire_percent: f64,
+    /// Send the retirements even above the thresholds (after checking the MDM).
+    #[arg(long)]
+    pub allow_mass_retirement: bool,
+    /// Write the JSON run report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }

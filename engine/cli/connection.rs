@@ -71,6 +71,10 @@ impl MiradoreArgs {
         }
         settings.concurrency = self.concurrency.max(1);
         settings.request_timeout = Duration::from_secs(self.request_timeout.max(1));
+        // Undocumented on purpose: the end-to-end tests shorten the first backoff with it.
+        if let Some(base) = std::env::var("MAPPER_RETRY_BASE_MS").ok().and_then(|ms| ms.trim().parse::<u64>().ok()) {
+            settings.retry.base = Duration::from_millis(base);
+        }
         Ok(settings)
     }
 }

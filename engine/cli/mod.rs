@@ -6,7 +6,9 @@ mod dry_run;
 mod exit;
 mod live;
 mod logging;
+mod mms_args;
 mod snapshot;
+mod sync;
 mod validate;
 
 use std::io::IsTerminal;
@@ -27,6 +29,7 @@ pub fn run() -> Exit {
         Command::Validate(args) => validate::run(&args),
         Command::DryRun(args) => dry_run::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Sync(args) => sync::run(&args),
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Codes are grouped by stage in ranges and never reused once released:
 //! `E01xx` loading the rules file, `E02xx` compiling it, `E03xx` evaluating a record,
-//! `E04xx` reading Miradore, `E05xx` talking to MMS. Every code is documented in `docs/errors.md`;
+//! `E04xx` reading Miradore, `E05xx` talking to MMS, `E06xx` the guards over a whole run. Every code is documented in `docs/errors.md`;
 //! a test keeps the two in step.
 
 use std::fmt;
@@ -59,6 +59,15 @@ codes! {
     MiradoreUnknownSite = "E0405", "the Miradore site name is wrong";
     MiradoreIncomplete = "E0406", "the Miradore fetch is incomplete";
     MiradoreSetup = "E0407", "the Miradore connection settings are unusable";
+    MmsNotAuthorized = "E0501", "the MMS connector is not authorized yet";
+    MmsDisabled = "E0502", "the MMS connector is disabled";
+    MmsKeyRejected = "E0503", "MMS rejected the connector key";
+    MmsUnreachable = "E0504", "MMS cannot be reached";
+    MmsProtocol = "E0505", "MMS answered outside the connector protocol";
+    MmsAnswered = "E0506", "MMS answered a request with an error";
+    MmsBatchUnconfirmed = "E0507", "MMS did not confirm a batch of operations";
+    MmsSetup = "E0508", "the MMS connection settings are unusable";
+    RetirementBlocked = "E0601", "a guard blocked the retirements of this run";
 }
 
 impl fmt::Display for Code {
