@@ -78,7 +78,7 @@ fn transcript(rules_name: &str, rules_text: &str, input: Option<&Path>) -> Strin
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut preview = write_devices(&program, records, &mut out, &mut errors, Format::Json, false).expect("in memory");
-    write_retirements(&mut preview, true, &mut out, &mut errors, Format::Json).expect("in memory");
+    write_retirements(&mut preview, true, None, &mut out, &mut errors, Format::Json).expect("in memory");
     format!("{}{}{}\n", String::from_utf8_lossy(&out), String::from_utf8_lossy(&errors), preview.summary)
 }
 

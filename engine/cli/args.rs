@@ -75,6 +75,9 @@ pub struct DryRunArgs {
     /// How to reach Miradore (without --snapshot).
     #[command(flatten)]
     pub miradore: MiradoreArgs,
+    /// Optionally, how to read MMS (never written to by a dry run).
+    #[command(flatten)]
+    pub mms: MmsArgs,
 }
 
 /// `mapper snapshot`.

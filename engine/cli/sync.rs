@@ -302,7 +302,8 @@ fn counts(report: &Report) -> std::collections::BTreeMap<String, u64> {
     counts
 }
 
-fn exit_of(error: &MmsError) -> Exit {
+/// The exit code for an MMS error.
+pub fn exit_of(error: &MmsError) -> Exit {
     match error {
         MmsError::NotAuthorized { .. } | MmsError::Disabled { .. } => Exit::NotAuthorized,
         MmsError::Setup(_) => Exit::InvalidInput,

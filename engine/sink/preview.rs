@@ -8,7 +8,7 @@ use crate::compile::Program;
 use crate::diag::render_text;
 use crate::eval::{Outcome, evaluate};
 use crate::ops::guard::RetirementLimit;
-use crate::ops::plan::{Planner, Retirements};
+use crate::ops::plan::{OwnedAssets, Planner, Retirements};
 use crate::ops::{Action, Operation, Summary};
 use crate::source::Record;
 
@@ -53,16 +53,17 @@ pub fn write_devices(
 }
 
 /// Writes the retirements once the fetch has ended (none when it was incomplete), then the
-/// plan's warnings. Without MMS, every planned retirement is shown: sync retires only assets
-/// this connector imported, within the retirement threshold.
+/// plan's warnings. With `owned` (what MMS says this connector imported) only those assets are
+/// retired and the threshold applies, as in sync; without it every planned retirement is shown.
 pub fn write_retirements(
     preview: &mut Preview,
     fetch_complete: bool,
+    owned: Option<&OwnedAssets>,
     out: &mut dyn Write,
     errors: &mut dyn Write,
     format: Format,
 ) -> std::io::Result<()> {
-    match preview.planner.retirements(fetch_complete, None, &RetirementLimit::default()) {
+    match preview.planner.retirements(fetch_complete, owned, &RetirementLimit::default()) {
         Retirements::Send(operations) => {
             for operation in &operations {
                 write(out, operation, format)?;
