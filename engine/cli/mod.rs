@@ -21,15 +21,22 @@ pub use exit::Exit;
 use crate::compile::{Program, compile_file};
 use crate::diag::{Diagnostic, render_json, render_text};
 
+/// Where sync logs when `--log-file` is not given (the vendor's connector, too, keeps a log file).
+pub const DEFAULT_SYNC_LOG: &str = "mapper-sync.log";
+
 /// Runs mapper with the process arguments and returns the exit code.
 pub fn run() -> Exit {
     let args = Args::parse();
-    let _log = logging::init(args.log_level.as_deref(), args.log_file.as_deref());
+    let default_log = match &args.command {
+        Command::Sync(_) => Some(std::path::PathBuf::from(DEFAULT_SYNC_LOG)),
+        _ => None,
+    };
+    let log = logging::init(args.log_level.as_deref(), args.log_file.as_deref().or(default_log.as_deref()));
     match args.command {
         Command::Validate(args) => validate::run(&args),
         Command::DryRun(args) => dry_run::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
-        Command::Sync(args) => sync::run(&args),
+        Command::Sync(args) => sync::run(&args, &log),
     }
 }
 

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::args::{Format, SyncArgs};
 use super::live::{consume_live, runtime};
+use super::logging::Logging;
 use super::{Exit, load_program, print_diagnostics};
 use crate::compile::Program;
 use crate::diag::{Diagnostic, render_text};
@@ -26,7 +27,7 @@ use crate::sink::sender::send_batches;
 const QUEUED_BATCHES: usize = 16;
 
 /// Runs the sync.
-pub fn run(args: &SyncArgs) -> Exit {
+pub fn run(args: &SyncArgs, logging: &Logging) -> Exit {
     let program = match load_program(&args.rules) {
         Ok(program) => Arc::new(program),
         Err(diagnostics) => {
@@ -62,7 +63,7 @@ pub fn run(args: &SyncArgs) -> Exit {
             return Exit::Remote;
         }
     };
-    let (exit, report) = runtime.block_on(sync(args, program, client));
+    let (exit, report) = runtime.block_on(sync(args, program, client, logging));
     if let Some(report) = report {
         println!("{}", report.summary);
         if !report.applied.is_empty() {
@@ -97,7 +98,7 @@ pub fn run(args: &SyncArgs) -> Exit {
 }
 
 /// Steps 2 to 9. Returns the exit and the report (none when the run never started).
-async fn sync(args: &SyncArgs, program: Arc<Program>, mms: Arc<dyn Mms>) -> (Exit, Option<Report>) {
+async fn sync(args: &SyncArgs, program: Arc<Program>, mms: Arc<dyn Mms>, logging: &Logging) -> (Exit, Option<Report>) {
     let state = match mms.status().await {
         Ok(state) => state,
         Err(error) => return (fail(&error), None),
@@ -112,7 +113,7 @@ async fn sync(args: &SyncArgs, program: Arc<Program>, mms: Arc<dyn Mms>) -> (Exi
     };
     tracing::info!(run = %run, "run started");
     let mut report = Report::default();
-    let exit = match body(args, &program, &mms, run, &mut report).await {
+    let exit = match body(args, &program, &mms, run, &mut report, logging).await {
         Ok(exit) => exit,
         Err((exit, diagnostic)) => {
             print_diagnostics(&[diagnostic.clone()], Format::Text);
@@ -154,8 +155,10 @@ async fn body(
     mms: &Arc<dyn Mms>,
     run: RunId,
     report: &mut Report,
+    logging: &Logging,
 ) -> Result<Exit, (Exit, Diagnostic)> {
     let configuration = mms.configuration().await.map_err(|error| (exit_of(&error), error.diagnostic()))?;
+    logging.configure_file_level(configuration.log_severity.as_filter());
     let settings = args
         .miradore
         .settings(configuration.miradore_site.as_deref(), configuration.miradore_api_key.as_ref())

@@ -18,10 +18,8 @@ const MIRADORE_KEY: &str = "miradore-api-key-kept-secret-42";
 const NAME: &str = "mapper-miradore";
 
 async fn server(tls: bool) -> MmsServer {
-    let config = MmsConfig {
-        directory: emulator::Directory::new(["user3@example.com"], ["Helsinki"]),
-        ..MmsConfig::default()
-    };
+    let config =
+        MmsConfig { directory: emulator::Directory::new(["user3@example.com"], ["Helsinki"]), ..MmsConfig::default() };
     emulator::start(config, ServeOptions { port: 0, tls }).await.expect("the emulator starts")
 }
 
@@ -310,7 +308,12 @@ async fn a_closed_port_is_unreachable_after_the_retries() {
 
 #[tokio::test]
 async fn bad_settings_are_refused_before_any_request() {
-    for (url, key, name) in [("mms.example.com", KEY, NAME), ("http://x/m", "", NAME), ("http://x/m", "a\nb", NAME), ("http://x/m", KEY, "no/slash")] {
+    for (url, key, name) in [
+        ("mms.example.com", KEY, NAME),
+        ("http://x/m", "", NAME),
+        ("http://x/m", "a\nb", NAME),
+        ("http://x/m", KEY, "no/slash"),
+    ] {
         let mut settings = settings(url, key);
         settings.connector_name = name.into();
         let error = Client::new(settings).unwrap_err();
@@ -322,19 +325,24 @@ async fn bad_settings_are_refused_before_any_request() {
 async fn the_connector_key_never_shows_in_errors_or_debug_output() {
     let server = server(false).await;
     let client = client(&server);
-    let mut errors = vec![client.status().await.unwrap().require_active().unwrap_err(), client.start_run().await.unwrap_err()];
+    let mut errors =
+        vec![client.status().await.unwrap().require_active().unwrap_err(), client.start_run().await.unwrap_err()];
     server.admin().authorize(NAME).unwrap();
     let run = client.start_run().await.unwrap();
     server.set_faults(Faults { drop_after_batch: Some(1), fail_batch: Some(2), ..Faults::default() });
     let mut settings = settings(&server.base_url(), KEY);
     settings.retry.attempts = 2;
     let impatient = Client::new(settings).unwrap();
-    errors.push(impatient.apply_batch(run, &[import("1", "SN-1")], &IdempotencyKey::for_batch(run, 0)).await.unwrap_err());
+    errors.push(
+        impatient.apply_batch(run, &[import("1", "SN-1")], &IdempotencyKey::for_batch(run, 0)).await.unwrap_err(),
+    );
     let stranger = Client::new(self::settings(&server.base_url(), OTHER_KEY)).unwrap();
     errors.push(stranger.configuration().await.unwrap_err());
     errors.push(stranger.status().await.unwrap_err());
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    errors.push(Client::new(self::settings(&format!("http://127.0.0.1:{port}/m"), KEY)).unwrap().status().await.unwrap_err());
+    errors.push(
+        Client::new(self::settings(&format!("http://127.0.0.1:{port}/m"), KEY)).unwrap().status().await.unwrap_err(),
+    );
     let mut bad_name = self::settings(&server.base_url(), KEY);
     bad_name.connector_name = String::new();
     errors.push(Client::new(bad_name).unwrap_err());

@@ -71,6 +71,19 @@ pub enum LogSeverity {
     Trace,
 }
 
+impl LogSeverity {
+    /// The `tracing` level of this severity.
+    pub fn as_filter(self) -> &'static str {
+        match self {
+            LogSeverity::Error => "error",
+            LogSeverity::Warning => "warn",
+            LogSeverity::Info => "info",
+            LogSeverity::Debug => "debug",
+            LogSeverity::Trace => "trace",
+        }
+    }
+}
+
 /// `GET /connector/configuration`: what the administrator set on the connector form. The
 /// Miradore API key is a [`Secret`] from the moment it is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
