@@ -50,8 +50,9 @@ fn dry_run(args: &DryRunArgs) -> Result<Exit, (Exit, Diagnostic)> {
     };
     let (written, fetched) = match &args.snapshot {
         Some(path) => {
-            let records = snapshot::read(path).map_err(|diagnostic| (Exit::Remote, diagnostic))?;
-            (preview(&mut records.into_iter()), Ok(()))
+            let mut records = snapshot::Snapshot::open(path).map_err(|diagnostic| (Exit::Remote, diagnostic))?;
+            let written = preview(&mut records);
+            (written, records.finish())
         }
         None => {
             let (site, key) = mms.as_ref().map_or((None, None), |mms| (mms.site.as_deref(), mms.key.as_ref()));

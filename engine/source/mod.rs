@@ -1,5 +1,6 @@
 //! Source: Miradore API v1 XML -> [`Record`]s, from saved responses (snapshot) or live.
 
+pub mod join;
 pub mod miradore;
 pub mod snapshot;
 pub mod xml;

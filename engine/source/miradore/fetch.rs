@@ -1,11 +1,6 @@
 //! Source: the whole Miradore read: the device query and the software query walked side by
-//! side, their records joined by device ID and handed on as they complete. Both queries come
-//! back in ascending ID order, so a device is complete as soon as the software query has passed
-//! its ID, and memory stays bounded by a few pages whatever the number of devices. Should either
-//! query ever come back out of order, the join still gives the right result, holding devices
-//! until the software query ends.
-
-use std::collections::{HashMap, VecDeque};
+//! side, a few pages in flight each, their records joined by device ID (see `join.rs`) and
+//! handed on as they complete.
 
 use tokio::sync::mpsc;
 
@@ -14,6 +9,7 @@ use super::error::FetchError;
 use super::paging::{PageBatch, walk};
 use crate::compile::QueryPlan;
 use crate::source::Record;
+use crate::source::join::Join;
 
 /// Devices held waiting for their software before the device query is paused.
 const MAX_PENDING: usize = 2_000;
@@ -69,7 +65,7 @@ pub async fn fetch(
         let mut join = Join::new(software_query.is_some());
         let (mut devices_open, mut software_open) = (true, software_query.is_some());
         while devices_open || software_open {
-            let want_software = software_open && (!devices_open || join.pending.len() >= MAX_PENDING);
+            let want_software = software_open && (!devices_open || join.pending() >= MAX_PENDING);
             let batch = if want_software {
                 software_rx.recv().await.map(|batch| (QueryKind::Software, batch))
             } else if !software_open {
@@ -87,7 +83,7 @@ pub async fn fetch(
                 }
                 if software_open && software_rx.is_closed() && software_rx.is_empty() {
                     software_open = false;
-                    join.software_done = true;
+                    join.software_ended();
                 }
                 for record in join.ready() {
                     if out.send(record).await.is_err() {
@@ -109,7 +105,7 @@ pub async fn fetch(
                 }
             }
         }
-        join.software_done = true;
+        join.software_ended();
         for record in join.ready() {
             if out.send(record).await.is_err() {
                 return;
@@ -118,77 +114,4 @@ pub async fn fetch(
     };
     let (devices, software, ()) = tokio::join!(devices, software, join);
     Ok(FetchStats { devices: devices?, software_devices: software? })
-}
-
-type Map = serde_json::Map<String, serde_json::Value>;
-
-struct Join {
-    with_software: bool,
-    software_done: bool,
-    pending: VecDeque<Map>,
-    software: HashMap<String, Map>,
-    software_high: Option<u64>,
-    ordered: bool,
-}
-
-impl Join {
-    fn new(with_software: bool) -> Join {
-        Join {
-            with_software,
-            software_done: !with_software,
-            pending: VecDeque::new(),
-            software: HashMap::new(),
-            software_high: None,
-            ordered: true,
-        }
-    }
-
-    fn add_devices(&mut self, records: Vec<Map>) {
-        for record in records {
-            if let (Some(last), Some(id)) = (self.pending.back().and_then(numeric_id), numeric_id(&record))
-                && id < last
-            {
-                self.ordered = false;
-            }
-            self.pending.push_back(record);
-        }
-    }
-
-    fn add_software(&mut self, records: Vec<Map>) {
-        for record in records {
-            match numeric_id(&record) {
-                Some(id) if self.software_high.is_none_or(|high| id >= high) => self.software_high = Some(id),
-                _ => self.ordered = false,
-            }
-            let id = record.get("ID").and_then(|id| id.as_str()).unwrap_or_default().to_string();
-            self.software.insert(id, record);
-        }
-    }
-
-    /// The devices whose software has arrived (or can no longer arrive), merged, in order.
-    fn ready(&mut self) -> Vec<Record> {
-        let mut ready = Vec::new();
-        while let Some(front) = self.pending.front() {
-            let complete = self.software_done
-                || !self.with_software
-                || (self.ordered && numeric_id(front).zip(self.software_high).is_some_and(|(id, high)| id < high));
-            let id = front.get("ID").and_then(|id| id.as_str()).unwrap_or_default().to_string();
-            let has_software = self.software.contains_key(&id);
-            if !complete && !has_software {
-                break;
-            }
-            let mut record = self.pending.pop_front().unwrap_or_default();
-            if let Some(software) = self.software.remove(&id) {
-                for (key, value) in software {
-                    record.entry(key).or_insert(value);
-                }
-            }
-            ready.push(Record::new(record));
-        }
-        ready
-    }
-}
-
-fn numeric_id(record: &Map) -> Option<u64> {
-    record.get("ID")?.as_str()?.parse().ok()
 }
