@@ -10,10 +10,13 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
+/// Sets the log file's level.
+type SetLevel = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Keeps the log file writer alive until the process ends, and lets sync set the file's level.
 pub struct Logging {
     _guard: Option<tracing_appender::non_blocking::WorkerGuard>,
-    set_file_level: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    set_file_level: Option<SetLevel>,
     level_given: bool,
 }
 

@@ -116,7 +116,7 @@ async fn sync(args: &SyncArgs, program: Arc<Program>, mms: Arc<dyn Mms>, logging
     let exit = match body(args, &program, &mms, run, &mut report, logging).await {
         Ok(exit) => exit,
         Err((exit, diagnostic)) => {
-            print_diagnostics(&[diagnostic.clone()], Format::Text);
+            print_diagnostics(std::slice::from_ref(&diagnostic), Format::Text);
             report.reason.get_or_insert(diagnostic.message.clone());
             exit
         }

@@ -95,11 +95,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
                 })?;
                 builder.push(Node { span: range, ..node }, 0);
             }
-            Event::DocumentEnd => {
-                if builder.root.is_some() {
-                    break;
-                }
-            }
+            Event::DocumentEnd if builder.root.is_some() => break,
             _ => {}
         }
     }

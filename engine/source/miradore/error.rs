@@ -44,6 +44,17 @@ pub enum FetchError {
         /// Devices received.
         received: u64,
     },
+    /// `Items@count` changed between pages: the site changed during the walk.
+    CountChanged {
+        /// Which query.
+        query: &'static str,
+        /// The page where it changed.
+        page: u32,
+        /// The count on page 1.
+        first: u64,
+        /// The count on this page.
+        now: u64,
+    },
     /// The whole run took longer than allowed.
     Timeout {
         /// The limit, in seconds.
@@ -76,6 +87,11 @@ impl FetchError {
             FetchError::CountMismatch { query, announced, received } => Diagnostic::error(
                 Code::MiradoreIncomplete,
                 format!("the {query} query announced {announced} devices but {received} arrived"),
+            )
+            .note(incomplete),
+            FetchError::CountChanged { query, page, first, now } => Diagnostic::error(
+                Code::MiradoreIncomplete,
+                format!("the {query} query announced {first} devices on page 1 but {now} on page {page}: the site changed during the read"),
             )
             .note(incomplete),
             FetchError::Timeout { seconds } => Diagnostic::error(Code::MiradoreIncomplete, format!("reading Miradore took longer than {seconds} s")).note(incomplete),

@@ -2,6 +2,8 @@
 //! side, a few pages in flight each, their records joined by device ID (see `join.rs`) and
 //! handed on as they complete.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::sync::mpsc;
 
 use super::client::{Client, Query, QueryKind};
@@ -51,15 +53,24 @@ pub async fn fetch(
     let (device_query, software_query) = queries(plan);
     let (device_tx, mut device_rx) = mpsc::channel::<PageBatch>(4);
     let (software_tx, mut software_rx) = mpsc::channel::<PageBatch>(4);
-    let devices = walk(client, &device_query, true, device_tx);
+    // A channel closes the same way whether its walk finished or failed: the flag tells them
+    // apart, so that a failed software query never releases devices without their software.
+    let software_complete = AtomicBool::new(software_query.is_none());
+    let devices = async {
+        let walked = walk(client, &device_query, true, &device_tx).await;
+        drop(device_tx);
+        walked
+    };
     let software = async {
-        match &software_query {
-            Some(query) => walk(client, query, false, software_tx).await,
-            None => {
-                drop(software_tx);
-                Ok(0)
-            }
+        let walked = match &software_query {
+            Some(query) => walk(client, query, false, &software_tx).await,
+            None => Ok(0),
+        };
+        if walked.is_ok() {
+            software_complete.store(true, Ordering::SeqCst);
         }
+        drop(software_tx);
+        walked
     };
     let join = async {
         let mut join = Join::new(software_query.is_some());
@@ -83,6 +94,9 @@ pub async fn fetch(
                 }
                 if software_open && software_rx.is_closed() && software_rx.is_empty() {
                     software_open = false;
+                    if !software_complete.load(Ordering::SeqCst) {
+                        return;
+                    }
                     join.software_ended();
                 }
                 for record in join.ready() {
@@ -112,6 +126,9 @@ pub async fn fetch(
             }
         }
     };
-    let (devices, software, ()) = tokio::join!(devices, software, join);
-    Ok(FetchStats { devices: devices?, software_devices: software? })
+    // The first query to fail ends the other at once.
+    let walks = async { tokio::try_join!(devices, software) };
+    let (walked, ()) = tokio::join!(walks, join);
+    let (devices, software_devices) = walked?;
+    Ok(FetchStats { devices, software_devices })
 }

@@ -26,13 +26,13 @@ pub async fn walk(
     client: &Client,
     query: &Query,
     first_contact: bool,
-    out: mpsc::Sender<PageBatch>,
+    out: &mpsc::Sender<PageBatch>,
 ) -> Result<u64, FetchError> {
     let name = query.kind.name();
     let rows = u64::from(query.rows.max(1));
     let (body, first) = client.page(query, 1, first_contact).await?;
     let announced = first.total;
-    let mut check = Check { previous_ids: Vec::new(), received: 0, name };
+    let mut check = Check { previous_ids: Vec::new(), received: 0, name, announced };
     let first_len = first.records.len() as u64;
     check.page(1, &first)?;
     if out.send(PageBatch { page: 1, body, records: first.records }).await.is_err() {
@@ -81,6 +81,7 @@ struct Check {
     previous_ids: Vec<String>,
     received: u64,
     name: &'static str,
+    announced: Option<u64>,
 }
 
 impl Check {
@@ -92,6 +93,12 @@ impl Check {
             .collect();
         if page > 1 && !ids.is_empty() && ids == self.previous_ids {
             return Err(FetchError::RepeatedPage { query: self.name, page });
+        }
+        // The site changed during the walk: a device may have been skipped or read twice.
+        if let (Some(announced), Some(now)) = (self.announced, parsed.total)
+            && now != announced
+        {
+            return Err(FetchError::CountChanged { query: self.name, page, first: announced, now });
         }
         self.received += ids.len() as u64;
         self.previous_ids = ids;

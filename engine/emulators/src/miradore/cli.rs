@@ -108,6 +108,13 @@ struct ServeArgs {
     /// Send half of this page, then close the connection.
     #[arg(long, value_name = "PAGE")]
     drop_page: Option<usize>,
+    /// Answer this page with the previous page's devices.
+    #[arg(long, value_name = "PAGE")]
+    repeat_page: Option<usize>,
+    /// Announce this many devices more (or, negative, fewer) in `Items@count` than there are,
+    /// on every list response.
+    #[arg(long, value_name = "DELTA", allow_hyphen_values = true)]
+    miscount: Option<i64>,
     /// Page faults fire on every matching request, not just the first.
     #[arg(long, alias = "fail-always")]
     fault_always: bool,
@@ -152,10 +159,14 @@ impl ServeArgs {
             (self.fail_page, FaultAction::ServerError),
             (self.truncate_page, FaultAction::Truncate),
             (self.drop_page, FaultAction::DropConnection),
+            (self.repeat_page, FaultAction::RepeatPreviousPage),
         ];
         for (page, action) in page_faults {
             let Some(page) = page else { continue };
             faults = faults.with(self.narrow(FaultRule::new(action).on_page(page)));
+        }
+        if let Some(delta) = self.miscount {
+            faults = faults.with(self.narrow(FaultRule::new(FaultAction::Miscount { delta })).always());
         }
         if let (Some(chunk_bytes), Some(delay)) = (self.slow_body_chunk, self.slow_body_delay_ms) {
             let action = FaultAction::SlowBody { chunk_bytes, delay: Duration::from_millis(delay) };
@@ -283,6 +294,10 @@ mod tests {
             "2",
             "--truncate-page",
             "4",
+            "--repeat-page",
+            "3",
+            "--miscount",
+            "-2",
             "--fail-always",
             "--fault-query",
             "software",
@@ -302,6 +317,8 @@ mod tests {
                 FaultRule::rate_limit_first(3, 9),
                 software(FaultAction::ServerError).on_page(2),
                 software(FaultAction::Truncate).on_page(4),
+                software(FaultAction::RepeatPreviousPage).on_page(3),
+                software(FaultAction::Miscount { delta: -2 }),
                 software(FaultAction::SlowBody { chunk_bytes: 100, delay: Duration::from_millis(5) }),
             ]
         );

@@ -1,5 +1,5 @@
-//! Fault injection: latency, rate limiting, server errors and broken bodies, matched by page
-//! number and query kind, so a client's retry and resume logic can be tested.
+//! Fault injection: latency, rate limiting, server errors, broken bodies and inconsistent paging,
+//! matched by page number and query kind, so a client's retry and completeness checks can be tested.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -37,6 +37,15 @@ pub enum FaultAction {
         /// Pause between chunks.
         delay: Duration,
     },
+    /// HTTP 200 carrying the previous page's devices in place of this page's, as an API whose
+    /// paging slipped would send. Page 1 (and a single-device request) is answered as it is.
+    RepeatPreviousPage,
+    /// HTTP 200 whose `Items@count` is `delta` off the number of devices the query matches
+    /// (never below 0); the devices on the page are the right ones.
+    Miscount {
+        /// Added to the true count.
+        delta: i64,
+    },
 }
 
 impl FaultAction {
@@ -48,6 +57,8 @@ impl FaultAction {
             FaultAction::Truncate => "truncate",
             FaultAction::DropConnection => "drop-connection",
             FaultAction::SlowBody { .. } => "slow-body",
+            FaultAction::RepeatPreviousPage => "repeat-page",
+            FaultAction::Miscount { .. } => "miscount",
         }
     }
 }

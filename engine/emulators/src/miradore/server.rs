@@ -132,9 +132,17 @@ async fn respond(shared: &Shared, site: &str, id: Option<&str>, raw_query: &str,
         },
         None => {
             let total = estate.devices.len();
-            let start = (options.page - 1).saturating_mul(options.rows).min(total);
+            let page = match fault {
+                Some(FaultAction::RepeatPreviousPage) => options.page.saturating_sub(1).max(1),
+                _ => options.page,
+            };
+            let start = (page - 1).saturating_mul(options.rows).min(total);
             let end = start.saturating_add(options.rows).min(total);
-            render_page(estate, &estate.devices[start..end], total, &selection, &options.date_format)
+            let announced = match fault {
+                Some(FaultAction::Miscount { delta }) => total.saturating_add_signed(delta as isize),
+                _ => total,
+            };
+            render_page(estate, &estate.devices[start..end], announced, &selection, &options.date_format)
         }
     };
     match fault {

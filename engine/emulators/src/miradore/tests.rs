@@ -351,3 +351,28 @@ async fn slow_bodies_arrive_complete_but_late() {
     assert_eq!((status, body), (StatusCode::OK, full));
     assert!(started.elapsed() >= Duration::from_millis(45), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn a_repeated_page_carries_the_previous_page_once() {
+    let estate = generated(8);
+    let full = render_pages(&estate, "ID", 3).unwrap();
+    let faults = Faults::default().with(FaultRule::new(FaultAction::RepeatPreviousPage).on_page(2));
+    let server = serve(estate, faults).await;
+    assert_eq!(devices(&server, "&select=ID&options=rows=3,page=2").await, (StatusCode::OK, full[0].clone()));
+    assert_eq!(devices(&server, "&select=ID&options=rows=3,page=2").await.1, full[1]);
+    assert_eq!(server.requests()[0].fault, Some("repeat-page"));
+}
+
+#[tokio::test]
+async fn a_miscount_changes_only_the_announced_count() {
+    let estate = generated(8);
+    let full = render_pages(&estate, "ID", 3).unwrap();
+    let faults = Faults::default()
+        .with(FaultRule::new(FaultAction::Miscount { delta: 2 }).on_page(1))
+        .with(FaultRule::new(FaultAction::Miscount { delta: -20 }).on_page(3));
+    let server = serve(estate, faults).await;
+    let (_, first) = devices(&server, "&select=ID&options=rows=3,page=1").await;
+    assert_eq!(first, full[0].replace(r#"count="8""#, r#"count="10""#));
+    let (_, last) = devices(&server, "&select=ID&options=rows=3,page=3").await;
+    assert_eq!(last, full[2].replace(r#"count="8""#, r#"count="0""#));
+}
