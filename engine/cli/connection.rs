@@ -51,7 +51,7 @@ impl MiradoreArgs {
                 Diagnostic::error(Code::MiradoreSetup, "no Miradore site: give --site NAME or set MIRADORE_SITE")
             })?;
         let key = match &self.api_key_file {
-            Some(path) => Some(read_secret(path)?),
+            Some(path) => Some(read_secret(path, Code::MiradoreSetup)?),
             None => std::env::var("MIRADORE_API_KEY").ok().filter(|key| !key.trim().is_empty()).map(Secret::new),
         };
         let key = key.or_else(|| configured_key.cloned()).ok_or_else(|| {
@@ -71,22 +71,26 @@ impl MiradoreArgs {
         }
         settings.concurrency = self.concurrency.max(1);
         settings.request_timeout = Duration::from_secs(self.request_timeout.max(1));
-        // Undocumented on purpose: the end-to-end tests shorten the first backoff with it.
-        if let Some(base) = std::env::var("MAPPER_RETRY_BASE_MS").ok().and_then(|ms| ms.trim().parse::<u64>().ok()) {
-            settings.retry.base = Duration::from_millis(base);
+        if let Some(base) = retry_base_override() {
+            settings.retry.base = base;
         }
         Ok(settings)
     }
 }
 
-/// Reads a secret from a file, naming the file (never its content) on error.
-pub fn read_secret(path: &std::path::Path) -> Result<Secret, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        Diagnostic::error(Code::MiradoreSetup, format!("cannot read the key file `{}`: {error}", path.display()))
-    })?;
+/// The first retry backoff from `MAPPER_RETRY_BASE_MS`, if set: the end-to-end tests shorten
+/// it so that faults that exhaust the retries take milliseconds, not seconds.
+pub fn retry_base_override() -> Option<Duration> {
+    std::env::var("MAPPER_RETRY_BASE_MS").ok().and_then(|ms| ms.trim().parse::<u64>().ok()).map(Duration::from_millis)
+}
+
+/// Reads a secret from a file, naming the file (never its content) on error with `code`.
+pub fn read_secret(path: &std::path::Path, code: Code) -> Result<Secret, Diagnostic> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| Diagnostic::error(code, format!("cannot read the key file `{}`: {error}", path.display())))?;
     let secret = Secret::new(text);
     if secret.expose().is_empty() {
-        return Err(Diagnostic::error(Code::MiradoreSetup, format!("the key file `{}` is empty", path.display())));
+        return Err(Diagnostic::error(code, format!("the key file `{}` is empty", path.display())));
     }
     Ok(secret)
 }

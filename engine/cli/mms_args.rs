@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::connection::read_secret;
+use super::connection::{read_secret, retry_base_override};
 use crate::diag::{Code, Diagnostic};
 use crate::secret::Secret;
 use crate::sink::mms::{DEFAULT_CONNECTOR_NAME, Settings};
@@ -30,26 +30,26 @@ impl MmsArgs {
     pub fn settings(&self) -> Result<Option<Settings>, Diagnostic> {
         let Some(url) = &self.mms_url else { return Ok(None) };
         let key = match &self.connector_key_file {
-            Some(path) => read_secret(path)?,
+            Some(path) => read_secret(path, Code::MmsSetup)?,
             None => std::env::var("MMS_CONNECTOR_KEY")
                 .ok()
                 .filter(|key| !key.trim().is_empty())
                 .map(Secret::new)
                 .ok_or_else(|| {
                     Diagnostic::error(
-                        Code::MiradoreSetup,
+                        Code::MmsSetup,
                         "no MMS connector key: set MMS_CONNECTOR_KEY or give --connector-key-file FILE",
                     )
                 })?,
         };
         let mut settings = Settings::new(url, key);
+        if let Some(base) = retry_base_override() {
+            settings.retry.base = base;
+        }
         settings.connector_name = self.connector_name.clone();
         if let Some(path) = &self.mms_trust_cert {
             settings.trust_pem = Some(std::fs::read(path).map_err(|error| {
-                Diagnostic::error(
-                    Code::MiradoreSetup,
-                    format!("cannot read the certificate `{}`: {error}", path.display()),
-                )
+                Diagnostic::error(Code::MmsSetup, format!("cannot read the certificate `{}`: {error}", path.display()))
             })?);
         }
         Ok(Some(settings))

@@ -89,8 +89,13 @@ impl Planner {
         if !fetch_complete {
             return Retirements::Incomplete { planned: planned.len() };
         }
-        let mut send = Vec::new();
+        let mut send: Vec<Operation> = Vec::new();
+        let mut retiring = std::collections::HashSet::new();
         for operation in planned {
+            // Two deleted records of one device (re-enrolled, then deleted again) retire one asset.
+            if !retiring.insert(operation.identity.clone()) {
+                continue;
+            }
             if let Some(importer) = self.claims.importer(&operation.identity) {
                 self.warnings.push(Problem {
                     device_id: operation.device_id.clone(),
@@ -183,6 +188,15 @@ mod tests {
             panic!()
         };
         assert_eq!(sent.iter().map(|op| op.identity.value.as_str()).collect::<Vec<_>>(), ["A"]);
+    }
+
+    #[test]
+    fn one_identity_is_retired_once() {
+        let mut planner = Planner::default();
+        planner.device(&mapped(vec![operation("3", "A", Action::Retire)]));
+        planner.device(&mapped(vec![operation("11", "A", Action::Retire)]));
+        let Retirements::Send(sent) = planner.retirements(true, None, &RetirementLimit::default()) else { panic!() };
+        assert_eq!(sent.len(), 1);
     }
 
     #[test]

@@ -6,3 +6,4 @@ mod docs;
 mod miradore;
 mod mms_client;
 mod support;
+mod sync;

@@ -57,6 +57,13 @@ pub struct ServeArgs {
     /// Answer the Nth batch request with 503 (once; nothing applied).
     #[arg(long, value_name = "N")]
     pub fail_batch: Option<u64>,
+    /// Answer the Nth batch request with 503, and every retry of that batch (same
+    /// Idempotency-Key) too: a batch that fails for good.
+    #[arg(long, value_name = "N")]
+    pub fail_batch_always: Option<u64>,
+    /// Send `Retry-After: SECONDS` with the injected 503s.
+    #[arg(long, value_name = "SECONDS")]
+    pub fail_retry_after: Option<u64>,
     /// Apply the Nth batch request, then drop the connection without answering (once).
     #[arg(long, value_name = "N")]
     pub drop_after_batch: Option<u64>,
@@ -170,6 +177,8 @@ fn run_serve(args: ServeArgs) -> Result<(), String> {
         faults: Faults {
             latency: args.latency_ms.map(Duration::from_millis),
             fail_batch: args.fail_batch,
+            fail_batch_always: args.fail_batch_always,
+            retry_after: args.fail_retry_after,
             drop_after_batch: args.drop_after_batch,
         },
         instance: args.instance.clone(),

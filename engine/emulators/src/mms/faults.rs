@@ -1,6 +1,8 @@
-//! Fault injection: a fixed latency per request, a 503 on the Nth batch request, and a dropped
-//! connection after the Nth batch was applied but before its answer.
+//! Fault injection: a fixed latency per request, a 503 on the Nth batch request (once, or for
+//! good: that batch's retries too), and a dropped connection after the Nth batch was applied but
+//! before its answer.
 
+use std::collections::HashSet;
 use std::io;
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -20,6 +22,11 @@ pub struct Faults {
     pub latency: Option<Duration>,
     /// Answer this batch request with 503, applying nothing.
     pub fail_batch: Option<u64>,
+    /// Answer this batch request with 503, applying nothing, and every later request carrying
+    /// the same `Idempotency-Key` too: a batch that fails on every retry.
+    pub fail_batch_always: Option<u64>,
+    /// Send `Retry-After: <seconds>` with the injected 503s (none when `None`).
+    pub retry_after: Option<u64>,
     /// Apply this batch request, then drop the connection without an answer.
     pub drop_after_batch: Option<u64>,
 }
@@ -37,6 +44,8 @@ pub(super) enum BatchFault {
 pub(super) struct FaultState {
     faults: Mutex<Faults>,
     batches_since_set: AtomicU64,
+    /// The idempotency keys of the batches that fail for good.
+    doomed: Mutex<HashSet<String>>,
     pub(super) batches: AtomicU64,
     pub(super) writes: AtomicU64,
 }
@@ -48,6 +57,7 @@ impl FaultState {
 
     pub(super) fn set(&self, faults: Faults) {
         *self.faults.lock().expect("faults lock") = faults;
+        self.doomed.lock().expect("doomed lock").clear();
         self.batches_since_set.store(0, Ordering::SeqCst);
     }
 
@@ -55,12 +65,22 @@ impl FaultState {
         self.faults.lock().expect("faults lock").latency
     }
 
-    /// Counts a batch request and says which fault, if any, applies to it.
-    pub(super) fn on_batch(&self) -> BatchFault {
+    /// The `Retry-After` seconds to send with an injected 503.
+    pub(super) fn retry_after(&self) -> Option<u64> {
+        self.faults.lock().expect("faults lock").retry_after
+    }
+
+    /// Counts a batch request carrying idempotency key `key` and says which fault, if any,
+    /// applies to it.
+    pub(super) fn on_batch(&self, key: &str) -> BatchFault {
         self.batches.fetch_add(1, Ordering::SeqCst);
         let number = self.batches_since_set.fetch_add(1, Ordering::SeqCst) + 1;
         let faults = self.faults.lock().expect("faults lock");
-        if faults.fail_batch == Some(number) {
+        let mut doomed = self.doomed.lock().expect("doomed lock");
+        if faults.fail_batch_always == Some(number) {
+            doomed.insert(key.to_string());
+        }
+        if faults.fail_batch == Some(number) || doomed.contains(key) {
             BatchFault::Fail(number)
         } else if faults.drop_after_batch == Some(number) {
             BatchFault::DropAfter(number)

@@ -234,13 +234,18 @@ async fn batch(
     let connector = state.active(&headers)?;
     let run_id = run_number(&run)?;
     let key = idempotency_key(&headers)?;
-    let fault = state.faults.on_batch();
+    let fault = state.faults.on_batch(&key);
     if let BatchFault::Fail(number) = fault {
-        return Err(ApiError::new(
+        let mut response = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "service-unavailable",
             format!("Injected fault: batch request {number} failed; nothing was applied"),
-        ));
+        )
+        .into_response();
+        if let Some(seconds) = state.faults.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        return Ok(response);
     }
     let (request, value): (BatchRequest, _) = json_body(&headers, body, None)?;
     if request.operations.len() > MAX_BATCH_OPERATIONS {

@@ -1,4 +1,5 @@
-//! Fault injection: latency, a 503 on the Nth batch, a dropped connection after the Nth batch.
+//! Fault injection: latency, a 503 on the Nth batch (once or for good), a dropped connection
+//! after the Nth batch.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,29 @@ async fn a_failed_batch_applies_nothing_and_its_retry_applies_once() {
     let results = h.batch(KEY, run, "second", vec![import("2", "SN-2")]).await;
     assert_eq!(statuses(&results), vec![("created", None)]);
     assert_eq!(h.server.batches_received(), 3);
+}
+
+#[tokio::test]
+async fn a_batch_that_fails_for_good_fails_on_every_retry_and_no_other_batch_does() {
+    let h = active_harness().await;
+    h.server.set_faults(Faults { fail_batch_always: Some(2), retry_after: Some(0), ..Faults::default() });
+    let run = h.start_run(KEY).await;
+    h.batch(KEY, run, "first", vec![import("1", "SN-1")]).await;
+    for _ in 0..3 {
+        let response = h.send_batch(KEY, run, "doomed", vec![import("2", "SN-2")]).await;
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()["retry-after"], "0");
+        assert_eq!(response.headers()["x-mms-error"], "service-unavailable");
+    }
+    let results = h.batch(KEY, run, "third", vec![import("3", "SN-3")]).await;
+    assert_eq!(statuses(&results), vec![("created", None)]);
+    assert_eq!(h.server.admin().assets(None).unwrap().len(), 2);
+    assert_eq!(h.server.batches_received(), 5);
+
+    // New faults forgive the doomed batch.
+    h.server.set_faults(Faults::default());
+    let results = h.batch(KEY, run, "doomed", vec![import("2", "SN-2")]).await;
+    assert_eq!(statuses(&results), vec![("created", None)]);
 }
 
 #[tokio::test]
