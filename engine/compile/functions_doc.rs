@@ -60,34 +60,18 @@ fn naming_scheme() -> String {
         .skip_while(|line| !line.is_empty())
         .skip_while(|line| line.is_empty())
         .collect();
-    assert!(
-        !lines.is_empty(),
-        "engine/compile/functions.rs lost the `//!` naming scheme that docs/functions.md shows"
-    );
+    assert!(!lines.is_empty(), "engine/compile/functions.rs lost the `//!` naming scheme that docs/functions.md shows");
     lines.iter().map(|line| format!("{line}\n")).collect()
 }
 
 /// One function's section: heading, signature, summary and its examples with their results.
 fn render_function(function: &FunctionDoc) -> String {
-    let mut section = format!(
-        "### `{}`\n\n`{}`\n\n{}\n\n```rhai\n",
-        function.name, function.signature, function.summary
-    );
-    let width = function
-        .examples
-        .iter()
-        .map(|example| example.expression.chars().count())
-        .max()
-        .unwrap_or(0);
+    let mut section =
+        format!("### `{}`\n\n`{}`\n\n{}\n\n```rhai\n", function.name, function.signature, function.summary);
+    let width = function.examples.iter().map(|example| example.expression.chars().count()).max().unwrap_or(0);
     for example in function.examples {
         let padding = width - example.expression.chars().count();
-        let _ = writeln!(
-            section,
-            "{}{}  // → {}",
-            example.expression,
-            " ".repeat(padding),
-            example.result
-        );
+        let _ = writeln!(section, "{}{}  // → {}", example.expression, " ".repeat(padding), example.result);
     }
     section.push_str("```\n");
     section
@@ -98,15 +82,12 @@ fn docs_functions_md_is_generated_from_the_function_table() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(PAGE);
     let generated = render();
     if std::env::var("MAPPER_BLESS").is_ok_and(|value| !value.is_empty() && value != "0") {
-        std::fs::write(&path, &generated)
-            .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+        std::fs::write(&path, &generated).unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
         eprintln!("MAPPER_BLESS: rewrote {PAGE}");
         return;
     }
     // A checkout with CRLF line endings holds the same page.
-    let written = std::fs::read_to_string(&path)
-        .unwrap_or_default()
-        .replace("\r\n", "\n");
+    let written = std::fs::read_to_string(&path).unwrap_or_default().replace("\r\n", "\n");
     if written == generated {
         return;
     }
@@ -116,9 +97,7 @@ fn docs_functions_md_is_generated_from_the_function_table() {
         .position(|(old, new)| old != new)
         .unwrap_or_else(|| written.lines().count().min(generated.lines().count()));
     let line = |text: &str| {
-        text.lines()
-            .nth(first_difference)
-            .map_or_else(|| "(end of page)".to_string(), |line| format!("{line:?}"))
+        text.lines().nth(first_difference).map_or_else(|| "(end of page)".to_string(), |line| format!("{line:?}"))
     };
     panic!(
         "{PAGE} is out of step with FUNCTIONS in engine/compile/functions.rs \

@@ -3,6 +3,8 @@
 
 mod expression;
 pub mod functions;
+#[cfg(test)]
+mod functions_doc;
 mod query;
 pub mod sandbox;
 mod selector;
