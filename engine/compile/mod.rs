@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 pub use expression::{Expression, ExpressionPlan, runtime_message};
 pub use query::QueryPlan;
-pub use selector::Selector;
+pub use selector::{Selector, Single};
 
 use crate::diag::{Code, Diagnostic, SourceFile};
 use crate::rules::{Embedded, FieldRule, RuleSet, Spanned};

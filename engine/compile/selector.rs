@@ -90,6 +90,29 @@ impl Selector {
         }
     }
 
+    /// What the selector finds in `value` when at most one value is expected: no allocation for
+    /// plain member chains without wildcards, the commonest selector by far.
+    pub fn select_single<'a>(&self, value: &'a Value) -> Single<'a> {
+        if let Plan::Chain(chain) = &self.plan
+            && chain.iter().all(Option::is_some)
+        {
+            let mut current = value;
+            for name in chain.iter().flatten() {
+                match current.get(name) {
+                    Some(child) => current = child,
+                    None => return Single::None,
+                }
+            }
+            return Single::One(current);
+        }
+        let found = self.select(value);
+        match found.as_slice() {
+            [] => Single::None,
+            [one] => Single::One(one),
+            more => Single::Several(more.len()),
+        }
+    }
+
     /// The plain member chain, when the selector is one (`None` entries are `[*]`).
     pub fn chain(&self) -> Option<&[Option<String>]> {
         match &self.plan {
@@ -97,6 +120,17 @@ impl Selector {
             Plan::Query(_) => None,
         }
     }
+}
+
+/// What a selector found when at most one value is expected.
+#[derive(Debug, PartialEq)]
+pub enum Single<'a> {
+    /// Nothing.
+    None,
+    /// One value.
+    One(&'a Value),
+    /// This many values.
+    Several(usize),
 }
 
 fn walk<'a>(value: &'a Value, chain: &[Option<String>], found: &mut Vec<&'a Value>) {

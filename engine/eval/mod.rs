@@ -11,13 +11,11 @@ mod state;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rhai::Dynamic;
-
-use crate::compile::{Cardinality, Expression, Field, FieldSource, Program};
+use crate::compile::{Cardinality, Expression, Field, FieldSource, Program, Single};
 use crate::diag::{Code, Diagnostic};
 use crate::ops::{Action, Application, Identity, Operation};
 use crate::source::Record;
-use state::State;
+use state::{Slot, State};
 
 pub use identity::invalid_reason;
 
@@ -83,29 +81,56 @@ pub fn evaluate(program: &Program, record: &Record) -> Outcome {
             ),
         }));
     }
-    let mut evaluator = Evaluator { program, record, state: State::default() };
+    let slots = program.fields.len() + program.software.as_ref().map_or(0, |software| software.fields.len()) + 1;
+    let mut evaluator = Evaluator { program, record, state: State::with_capacity(slots) };
     evaluator.run().unwrap_or_else(|diagnostic| {
         Outcome::Failed(Box::new(RecordError { device_id: record.id.clone(), diagnostic: *diagnostic }))
     })
 }
 
+/// The rule an expression belongs to, worded only when something fails.
+#[derive(Clone, Copy)]
+enum Rule<'p> {
+    Field(&'p str),
+    Filter(usize),
+    Identity(&'p str),
+    IdentityCheck(&'p str),
+    Retired,
+    Target(&'static str, &'p str),
+    When(&'static str),
+}
+
+impl std::fmt::Display for Rule<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rule::Field(name) => write!(out, "field `{name}`"),
+            Rule::Filter(index) => write!(out, "filter rule {}", index + 1),
+            Rule::Identity(kind) => write!(out, "identity key `{kind}`"),
+            Rule::IdentityCheck(kind) => write!(out, "`valid` of identity key `{kind}`"),
+            Rule::Retired => write!(out, "`retired`"),
+            Rule::Target(group, name) => write!(out, "{group} `{name}`"),
+            Rule::When(operation) => write!(out, "`when` of operation `{operation}`"),
+        }
+    }
+}
+
 struct Evaluator<'a> {
     program: &'a Program,
     record: &'a Record,
-    state: State,
+    state: State<'a>,
 }
 
 type Step<T> = Result<T, Box<Diagnostic>>;
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
     fn run(&mut self) -> Step<Outcome> {
         let program = self.program;
         for field in &program.fields {
-            let value = self.field(field, &self.record.data)?;
-            self.state.push(&field.name, value);
+            let slot = self.field(field, &self.record.data)?;
+            self.state.push(&field.name, slot);
         }
         for (index, rule) in program.filter.iter().enumerate() {
-            if self.condition(&rule.exclude, &format!("filter rule {}", index + 1))? {
+            if self.condition(&rule.exclude, Rule::Filter(index))? {
                 return Ok(Outcome::Skipped { device_id: self.record.id.clone(), reason: rule.reason.clone() });
             }
         }
@@ -123,7 +148,7 @@ impl Evaluator<'_> {
             ));
         };
         let retired = match &program.retired {
-            Some(expression) => self.condition(expression, "`retired`")?,
+            Some(expression) => self.condition(expression, Rule::Retired)?,
             None => false,
         };
         let mut operations = Vec::new();
@@ -151,44 +176,39 @@ impl Evaluator<'_> {
         Ok(Outcome::Mapped { device_id: self.record.id.clone(), operations, passed_over })
     }
 
-    fn field(&mut self, field: &Field, data: &serde_json::Value) -> Step<Dynamic> {
-        match &field.source {
-            FieldSource::Compute(expression) => self.evaluate(expression, &format!("field `{}`", field.name)),
-            FieldSource::Select(selector, cardinality) => {
-                let found = selector.select(data);
-                match (cardinality, found.len()) {
-                    (Cardinality::Many, _) => {
-                        Ok(Dynamic::from_array(found.into_iter().map(convert::to_dynamic).collect()))
-                    }
-                    (Cardinality::Optional, 0) => Ok(Dynamic::UNIT),
-                    (_, 1) => Ok(convert::to_dynamic(found[0])),
-                    (_, count) => {
-                        let expected =
-                            if *cardinality == Cardinality::One { "exactly one value" } else { "at most one value" };
-                        let message =
-                            format!("field `{}` expects {expected} but `{}` found {count}", field.name, selector.text);
-                        Err(Box::new(
-                            Diagnostic::error(Code::Cardinality, format!("device {}: {message}", self.record.id))
-                                .at(&self.program.file, field.span.clone(), "declared here")
-                                .help(if count == 0 {
-                                    "declare the field `optional` if devices may lack it"
-                                } else {
-                                    "declare the field `many` to collect every value"
-                                }),
-                        ))
-                    }
-                }
+    fn field(&mut self, field: &'a Field, data: &'a serde_json::Value) -> Step<Slot<'a>> {
+        let (selector, cardinality) = match &field.source {
+            FieldSource::Compute(expression) => {
+                return self.evaluate(expression, Rule::Field(&field.name)).map(Slot::Computed);
             }
-        }
+            FieldSource::Select(selector, cardinality) => (selector, *cardinality),
+        };
+        let count = match cardinality {
+            Cardinality::Many => return Ok(Slot::Many(selector.select(data))),
+            _ => match selector.select_single(data) {
+                Single::One(value) => return Ok(Slot::Found(value)),
+                Single::None if cardinality == Cardinality::Optional => return Ok(Slot::Unit),
+                Single::None => 0,
+                Single::Several(count) => count,
+            },
+        };
+        let expected = if cardinality == Cardinality::One { "exactly one value" } else { "at most one value" };
+        let message = format!("field `{}` expects {expected} but `{}` found {count}", field.name, selector.text);
+        Err(Box::new(
+            Diagnostic::error(Code::Cardinality, format!("device {}: {message}", self.record.id))
+                .at(&self.program.file, field.span.clone(), "declared here")
+                .help(if count == 0 {
+                    "declare the field `optional` if devices may lack it"
+                } else {
+                    "declare the field `many` to collect every value"
+                }),
+        ))
     }
 
     fn identity(&mut self) -> Step<(Option<Identity>, Vec<PassedOver>)> {
         let mut passed_over = Vec::new();
         for key in &self.program.identity {
-            let context = format!("identity key `{}`", key.kind);
-            let value = self.evaluate(&key.value, &context)?;
-            let text = convert::to_text(value.clone())
-                .map_err(|type_name| self.type_error(&key.value, &context, "text", type_name))?;
+            let text = self.text(&key.value, Rule::Identity(&key.kind))?;
             let reason = match &text {
                 None => Some("no value".to_string()),
                 Some(text) => invalid_reason(text),
@@ -200,8 +220,8 @@ impl Evaluator<'_> {
             let text = text.unwrap_or_default();
             if let Some(valid) = &key.valid {
                 let mark = self.state.len();
-                self.state.push("value", value);
-                let ok = self.condition(valid, &format!("`valid` of identity key `{}`", key.kind));
+                self.state.push("value", Slot::Computed(rhai::Dynamic::from(text.clone())));
+                let ok = self.condition(valid, Rule::IdentityCheck(&key.kind));
                 self.state.rewind(mark);
                 if !ok? {
                     passed_over.push(PassedOver {
@@ -217,11 +237,10 @@ impl Evaluator<'_> {
         Ok((None, passed_over))
     }
 
-    fn targets(&mut self, targets: &[(String, Expression)], group: &str) -> Step<BTreeMap<String, String>> {
+    fn targets(&mut self, targets: &'a [(String, Expression)], group: &'static str) -> Step<BTreeMap<String, String>> {
         let mut values = BTreeMap::new();
         for (name, expression) in targets {
-            let context = format!("{group} `{name}`");
-            if let Some(text) = self.text(expression, &context)? {
+            if let Some(text) = self.text(expression, Rule::Target(group, name))? {
                 values.insert(name.clone(), text);
             }
         }
@@ -237,16 +256,16 @@ impl Evaluator<'_> {
         let mark = self.state.len();
         for application in applications {
             for field in &software.fields {
-                let value = self.field(field, application)?;
-                self.state.push(&field.name, value);
+                let slot = self.field(field, application)?;
+                self.state.push(&field.name, slot);
             }
-            let name = self.text(&software.name, "software `name`")?;
+            let name = self.text(&software.name, Rule::Target("software", "name"))?;
             let version = match &software.version {
-                Some(expression) => self.text(expression, "software `version`")?,
+                Some(expression) => self.text(expression, Rule::Target("software", "version"))?,
                 None => None,
             };
             let identifier = match &software.identifier {
-                Some(expression) => self.text(expression, "software `identifier`")?,
+                Some(expression) => self.text(expression, Rule::Target("software", "identifier"))?,
                 None => None,
             };
             self.state.rewind(mark);
@@ -257,45 +276,42 @@ impl Evaluator<'_> {
         Ok(list)
     }
 
-    fn enabled(&mut self, rule: &Option<Option<Expression>>, name: &str) -> Step<bool> {
+    fn enabled(&mut self, rule: &'a Option<Option<Expression>>, name: &'static str) -> Step<bool> {
         match rule {
             None => Ok(false),
             Some(None) => Ok(true),
-            Some(Some(when)) => self.condition(when, &format!("`when` of operation `{name}`")),
+            Some(Some(when)) => self.condition(when, Rule::When(name)),
         }
     }
 
-    fn text(&mut self, expression: &Expression, context: &str) -> Step<Option<String>> {
-        let value = self.evaluate(expression, context)?;
-        convert::to_text(value).map_err(|type_name| self.type_error(expression, context, "text", type_name))
+    fn text(&mut self, expression: &Expression, rule: Rule<'_>) -> Step<Option<String>> {
+        let text = match &expression.plan {
+            crate::compile::ExpressionPlan::Variable(slot) => self.state.slot(*slot).to_text(),
+            crate::compile::ExpressionPlan::Script(_) => convert::to_text(self.evaluate(expression, rule)?),
+        };
+        text.map_err(|type_name| self.type_error(expression, rule, "text", type_name))
     }
 
-    fn condition(&mut self, expression: &Expression, context: &str) -> Step<bool> {
-        let value = self.evaluate(expression, context)?;
-        value.as_bool().map_err(|type_name| self.type_error(expression, context, "true or false", type_name))
+    fn condition(&mut self, expression: &Expression, rule: Rule<'_>) -> Step<bool> {
+        let value = self.evaluate(expression, rule)?;
+        value.as_bool().map_err(|type_name| self.type_error(expression, rule, "true or false", type_name))
     }
 
-    fn evaluate(&mut self, expression: &Expression, context: &str) -> Step<Dynamic> {
+    fn evaluate(&mut self, expression: &Expression, rule: Rule<'_>) -> Step<rhai::Dynamic> {
         self.state.evaluate(&self.program.engine, expression).map_err(|error| {
             let message = crate::compile::runtime_message(&error);
             self.error(
                 Code::ExpressionRuntime,
                 expression,
                 Some(error.position()),
-                format!("{context} failed: {message}"),
+                format!("{rule} failed: {message}"),
                 "failed here",
             )
         })
     }
 
-    fn type_error(&self, expression: &Expression, context: &str, expected: &str, found: &str) -> Box<Diagnostic> {
-        self.error(
-            Code::ResultType,
-            expression,
-            None,
-            format!("{context} gave {found}, expected {expected}"),
-            "this expression",
-        )
+    fn type_error(&self, expression: &Expression, rule: Rule<'_>, expected: &str, found: &str) -> Box<Diagnostic> {
+        self.error(Code::ResultType, expression, None, format!("{rule} gave {found}, expected {expected}"), "this expression")
     }
 
     fn error(

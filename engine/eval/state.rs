@@ -1,47 +1,93 @@
-//! Eval: the values visible to expressions for one record, and the Rhai scope mirroring them,
-//! filled only when a script (not a plain field reference) needs it.
+//! Eval: the values visible to expressions for one record. A slot holds a reference into the
+//! record (what a selector found) until something needs it as a Rhai value: a plain field
+//! reference copies the text straight from the record, and the Rhai scope is filled only when a
+//! script runs. Records are never converted whole.
 
 use rhai::{Dynamic, Engine, EvalAltResult, Scope};
+use serde_json::Value;
 
+use super::convert;
 use crate::compile::{Expression, ExpressionPlan};
 
-/// Field values in scope-slot order.
-#[derive(Default)]
-pub struct State {
-    names: Vec<String>,
-    values: Vec<Dynamic>,
+/// What a slot holds.
+pub enum Slot<'a> {
+    /// Nothing (`()`).
+    Unit,
+    /// One value of the record.
+    Found(&'a Value),
+    /// Every value a `many` selector found.
+    Many(Vec<&'a Value>),
+    /// A computed value.
+    Computed(Dynamic),
+}
+
+impl Slot<'_> {
+    /// The slot as a Rhai value.
+    pub fn to_dynamic(&self) -> Dynamic {
+        match self {
+            Slot::Unit => Dynamic::UNIT,
+            Slot::Found(value) => convert::to_dynamic(value),
+            Slot::Many(values) => Dynamic::from_array(values.iter().map(|value| convert::to_dynamic(value)).collect()),
+            Slot::Computed(value) => value.clone(),
+        }
+    }
+
+    /// The slot as attribute text (see [`convert::to_text`]), without a detour through Rhai for
+    /// values taken from the record.
+    pub fn to_text(&self) -> Result<Option<String>, &'static str> {
+        match self {
+            Slot::Unit => Ok(None),
+            Slot::Found(Value::String(text)) => Ok((!text.trim().is_empty()).then(|| text.clone())),
+            other => convert::to_text(other.to_dynamic()),
+        }
+    }
+}
+
+/// Slots in scope order, with their names.
+pub struct State<'a> {
+    names: Vec<&'a str>,
+    slots: Vec<Slot<'a>>,
     scope: Scope<'static>,
 }
 
-impl State {
+impl<'a> State<'a> {
+    /// An empty state with room for `capacity` slots.
+    pub fn with_capacity(capacity: usize) -> State<'a> {
+        State { names: Vec::with_capacity(capacity), slots: Vec::with_capacity(capacity), scope: Scope::new() }
+    }
+
     /// Adds the next slot.
-    pub fn push(&mut self, name: &str, value: Dynamic) {
-        self.names.push(name.to_string());
-        self.values.push(value);
+    pub fn push(&mut self, name: &'a str, slot: Slot<'a>) {
+        self.names.push(name);
+        self.slots.push(slot);
     }
 
     /// Number of slots.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.slots.len()
     }
 
     /// Drops the slots from `mark` on.
     pub fn rewind(&mut self, mark: usize) {
         self.names.truncate(mark);
-        self.values.truncate(mark);
+        self.slots.truncate(mark);
         if self.scope.len() > mark {
             self.scope.rewind(mark);
         }
     }
 
+    /// The slot at `index`.
+    pub fn slot(&self, index: usize) -> &Slot<'a> {
+        self.slots.get(index).unwrap_or(&Slot::Unit)
+    }
+
     /// Evaluates `expression` over the current slots.
     pub fn evaluate(&mut self, engine: &Engine, expression: &Expression) -> Result<Dynamic, Box<EvalAltResult>> {
         match &expression.plan {
-            ExpressionPlan::Variable(slot) => Ok(self.values.get(*slot).cloned().unwrap_or(Dynamic::UNIT)),
+            ExpressionPlan::Variable(slot) => Ok(self.slot(*slot).to_dynamic()),
             ExpressionPlan::Script(ast) => {
-                let filled = self.scope.len();
-                for index in filled..self.values.len() {
-                    self.scope.push_constant_dynamic(self.names[index].clone(), self.values[index].clone());
+                for index in self.scope.len()..self.slots.len() {
+                    self.scope.push_constant_dynamic(self.names[index], self.slots[index].to_dynamic());
                 }
                 let mark = self.scope.len();
                 let result = engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, ast);
