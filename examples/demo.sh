@@ -46,8 +46,9 @@ status=0
     --report "$work/report.json" --log-file "$work/mapper.log" || status=$?
 echo
 echo "Assets in MMS now:"
-"$bin/mapper-emulators" mms admin --db "$work/mms.db" assets | head -n 20
-echo "..."
+"$bin/mapper-emulators" mms admin --db "$work/mms.db" assets > "$work/assets.txt"
+head -n 20 "$work/assets.txt"
+echo "... ($(($(wc -l < "$work/assets.txt") - 1)) assets)"
 echo
 echo "The run report is $work/report.json. Look at MMS again with:"
 echo "  $bin/mapper-emulators mms admin --db $work/mms.db assets"
