@@ -3,8 +3,6 @@
 
 mod expression;
 pub mod functions;
-#[cfg(test)]
-mod functions_doc;
 mod query;
 pub mod sandbox;
 mod selector;

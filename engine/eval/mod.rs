@@ -311,7 +311,13 @@ impl<'a> Evaluator<'a> {
     }
 
     fn type_error(&self, expression: &Expression, rule: Rule<'_>, expected: &str, found: &str) -> Box<Diagnostic> {
-        self.error(Code::ResultType, expression, None, format!("{rule} gave {found}, expected {expected}"), "this expression")
+        self.error(
+            Code::ResultType,
+            expression,
+            None,
+            format!("{rule} gave {found}, expected {expected}"),
+            "this expression",
+        )
     }
 
     fn error(

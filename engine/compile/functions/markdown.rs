@@ -1,28 +1,28 @@
 //! Compile (docs): `docs/functions.md`, rendered from [`FUNCTIONS`] and the naming scheme in the
-//! module documentation of `functions.rs`, so the page cannot drift from what the engine has.
+//! module documentation of `functions/mod.rs`, so the page cannot drift from what the engine has.
 //! Every example on the page also runs as a test there (`every_documented_example_holds`).
 //!
 //! After a reviewed change to the helpers, rewrite the page with
-//! `MAPPER_BLESS=1 cargo test --lib functions_doc`.
+//! `MAPPER_BLESS=1 cargo test --lib functions::markdown`.
 
 use std::fmt::Write as _;
 
-use super::functions::{FUNCTIONS, FunctionDoc};
+use super::{FUNCTIONS, FunctionDoc};
 
 /// The page, relative to the package root.
 const PAGE: &str = "docs/functions.md";
 
-/// The source of `functions.rs`, whose `//!` documentation holds the naming scheme.
-const FUNCTIONS_SOURCE: &str = include_str!("functions.rs");
+/// The source of `functions/mod.rs`, whose `//!` documentation holds the naming scheme.
+const FUNCTIONS_SOURCE: &str = include_str!("mod.rs");
 
 /// The whole page.
 fn render() -> String {
     let mut page = String::new();
     page.push_str("# Helper functions\n\n");
     page.push_str(
-        "<!-- Generated from `FUNCTIONS` in engine/compile/functions.rs by the test in \
-         engine/compile/functions_doc.rs. Do not edit by hand: change the table, then run \
-         `MAPPER_BLESS=1 cargo test --lib functions_doc`. -->\n\n",
+        "<!-- Generated from `FUNCTIONS` in engine/compile/functions/mod.rs by the test in \
+         engine/compile/functions/markdown.rs. Do not edit by hand: change the table, then run \
+         `MAPPER_BLESS=1 cargo test --lib functions::markdown`. -->\n\n",
     );
     page.push_str(
         "Rule expressions (Rhai) can call these helpers as well as Rhai's built-in functions. \
@@ -48,7 +48,7 @@ fn render() -> String {
     page
 }
 
-/// The module documentation of `functions.rs` after its first paragraph (the stage line).
+/// The module documentation of `functions/mod.rs` after its first paragraph (the stage line).
 fn naming_scheme() -> String {
     let lines: Vec<&str> = FUNCTIONS_SOURCE
         .lines()
@@ -60,7 +60,10 @@ fn naming_scheme() -> String {
         .skip_while(|line| !line.is_empty())
         .skip_while(|line| line.is_empty())
         .collect();
-    assert!(!lines.is_empty(), "engine/compile/functions.rs lost the `//!` naming scheme that docs/functions.md shows");
+    assert!(
+        !lines.is_empty(),
+        "engine/compile/functions/mod.rs lost the `//!` naming scheme that docs/functions.md shows"
+    );
     lines.iter().map(|line| format!("{line}\n")).collect()
 }
 
@@ -100,10 +103,10 @@ fn docs_functions_md_is_generated_from_the_function_table() {
         text.lines().nth(first_difference).map_or_else(|| "(end of page)".to_string(), |line| format!("{line:?}"))
     };
     panic!(
-        "{PAGE} is out of step with FUNCTIONS in engine/compile/functions.rs \
+        "{PAGE} is out of step with FUNCTIONS in engine/compile/functions/mod.rs \
          (first difference at line {}):\n  in {PAGE}: {}\n  generated: {}\n\
          After reviewing the change, rewrite the page with:\n  \
-         MAPPER_BLESS=1 cargo test --lib functions_doc",
+         MAPPER_BLESS=1 cargo test --lib functions::markdown",
         first_difference + 1,
         line(&written),
         line(&generated),
