@@ -358,36 +358,9 @@ fn contains_ipad(value: Option<&str>) -> bool {
     value.is_some_and(|text| text.to_lowercase().contains("ipad"))
 }
 
-/// The helper `to_imei`: digits without spaces and dashes, 14 digits or 15 with a valid Luhn
-/// check digit, and not a placeholder.
+/// The helper `to_imei`, the same function the engine calls.
 fn to_imei(text: &str) -> Option<String> {
-    let digits: String = text.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) || is_placeholder(&digits) {
-        return None;
-    }
-    match digits.len() {
-        14 => Some(digits),
-        15 if luhn_valid(&digits) => Some(digits),
-        _ => None,
-    }
-}
-
-fn luhn_valid(digits: &str) -> bool {
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(index, b)| {
-            let digit = u32::from(b - b'0');
-            if index % 2 == 1 {
-                let doubled = digit * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                digit
-            }
-        })
-        .sum();
-    sum % 10 == 0
+    mapper::compile::functions::imei(text)
 }
 
 /// The helper `is_placeholder`: junk standing in for a value.

@@ -29,3 +29,12 @@ pub fn client(connect: Duration, request: Duration, trust_pem: Option<&[u8]>) ->
     }
     builder.build().map_err(|error| format!("cannot build the HTTP client: {error}"))
 }
+
+/// The `Retry-After` delay a server asked for, in seconds (the form both remote systems use).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}

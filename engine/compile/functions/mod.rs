@@ -231,7 +231,7 @@ fn is_serial(s: &str) -> bool {
 
 /// The digits of an IMEI with spaces and dashes removed, when they form one: 15 digits with a
 /// valid Luhn check digit, or 14 digits (no check digit). Placeholders like all zeros are refused.
-fn imei(s: &str) -> Option<String> {
+pub fn imei(s: &str) -> Option<String> {
     let digits: String = s.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     if !digits.bytes().all(|b| b.is_ascii_digit()) || is_placeholder(&digits) {
         return None;

@@ -128,12 +128,7 @@ impl Client {
             Err(error) => return Attempt::transport(self.secret().redact(&error.without_url().to_string())),
         };
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = crate::http::retry_after(response.headers());
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(error) => {

@@ -315,12 +315,18 @@ impl Store {
 
 /// The stored e-mail of the user matching `email` without regard to case.
 pub(super) fn find_user(connection: &Connection, email: &str) -> rusqlite::Result<Option<String>> {
-    connection.query_row("SELECT email FROM users WHERE email = ?1", [email], |row| row.get(0)).optional()
+    connection
+        .prepare_cached("SELECT email FROM users WHERE email = ?1")?
+        .query_row([email], |row| row.get(0))
+        .optional()
 }
 
 /// The location named exactly `name`.
 pub(super) fn find_location(connection: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
-    connection.query_row("SELECT name FROM locations WHERE name = ?1", [name], |row| row.get(0)).optional()
+    connection
+        .prepare_cached("SELECT name FROM locations WHERE name = ?1")?
+        .query_row([name], |row| row.get(0))
+        .optional()
 }
 
 fn connector_from_row(row: &Row<'_>) -> rusqlite::Result<Connector> {
