@@ -21,22 +21,24 @@ printf '%s\n' 'demo-connector-key-0123456789' > "$work/connector.key"
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
-start() { # start NAME COMMAND...: runs an emulator, waits for the URL line it prints
+start() { # start NAME COMMAND...: runs an emulator in the background, waits for the URL line it prints
     "${@:2}" > "$work/$1.out" 2> "$work/$1.log" &
     pids+=($!)
-    for _ in $(seq 100); do [ -s "$work/$1.out" ] && break; sleep 0.1; done
-    head -n 1 "$work/$1.out"
+    for _ in $(seq 100); do [ -s "$work/$1.out" ] && return; sleep 0.1; done
+    echo "the $1 emulator did not start; see $work/$1.log" >&2
+    exit 1
 }
 
-miradore=$(start miradore "$bin/mapper-emulators" miradore serve --site acme --api-key-file "$work/miradore.key" \
-    --devices 60 --seed 17 --mean-applications 12 --tls --cert-out "$work/miradore.pem")
-miradore_url=$(sed -n 's/^url=\([^ ]*\).*/\1/p' <<< "$miradore")
+start miradore "$bin/mapper-emulators" miradore serve --site acme --api-key-file "$work/miradore.key" \
+    --devices 60 --seed 17 --mean-applications 12 --tls --cert-out "$work/miradore.pem"
+miradore_url=$(sed -n 's/^url=\([^ ]*\).*/\1/p' "$work/miradore.out")
 
 "$bin/mapper-emulators" mms admin --db "$work/mms.db" seed --directory examples/estate/directory.json > /dev/null
 "$bin/mapper-emulators" mms admin --db "$work/mms.db" register mapper-miradore --key-file "$work/connector.key" --active > /dev/null
 "$bin/mapper-emulators" mms admin --db "$work/mms.db" configure mapper-miradore --miradore-site acme \
     --miradore-api-key-file "$work/miradore.key" --log-severity info > /dev/null
-mms_url=$(start mms "$bin/mapper-emulators" mms serve --db "$work/mms.db" --tls --cert-out "$work/mms.pem")
+start mms "$bin/mapper-emulators" mms serve --db "$work/mms.db" --tls --cert-out "$work/mms.pem"
+mms_url=$(head -n 1 "$work/mms.out")
 
 echo "Miradore emulator: $miradore_url/acme    MMS emulator: $mms_url"
 echo
