@@ -11,8 +11,9 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::Record;
 use crate::source::miradore::{Client, FetchError, FetchStats, PageObserver, Settings, fetch};
 
-/// Records waiting between the fetch and the consumer.
-const CHANNEL_RECORDS: usize = 1_024;
+/// Complete records waiting between the fetch and the consumer: a few MMS batches' worth. A
+/// record with its software is some tens of KB, so this bounds memory, not speed.
+const CHANNEL_RECORDS: usize = 128;
 
 /// A multi-threaded async runtime for one command.
 pub fn runtime() -> Result<tokio::runtime::Runtime, Diagnostic> {

@@ -13,8 +13,12 @@ use crate::compile::QueryPlan;
 use crate::source::Record;
 use crate::source::join::Join;
 
-/// Devices held waiting for their software before the device query is paused.
-const MAX_PENDING: usize = 2_000;
+/// Devices held waiting for their software before the join stops taking device pages (the
+/// device query then waits on its channel). Two default device pages: enough that the software
+/// query never waits for devices, small enough that memory does not depend on the site.
+const MAX_PENDING: usize = 400;
+/// Parsed pages waiting per query between its walk and the join, besides the pages in flight.
+const PAGES_WAITING: usize = 1;
 
 /// Counts of a completed fetch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,19 +55,19 @@ pub async fn fetch(
     out: mpsc::Sender<Record>,
 ) -> Result<FetchStats, FetchError> {
     let (device_query, software_query) = queries(plan);
-    let (device_tx, mut device_rx) = mpsc::channel::<PageBatch>(4);
-    let (software_tx, mut software_rx) = mpsc::channel::<PageBatch>(4);
+    let (device_tx, mut device_rx) = mpsc::channel::<PageBatch>(PAGES_WAITING);
+    let (software_tx, mut software_rx) = mpsc::channel::<PageBatch>(PAGES_WAITING);
     // A channel closes the same way whether its walk finished or failed: the flag tells them
     // apart, so that a failed software query never releases devices without their software.
     let software_complete = AtomicBool::new(software_query.is_none());
     let devices = async {
-        let walked = walk(client, &device_query, true, &device_tx).await;
+        let walked = walk(client, &device_query, true, observer.is_some(), &device_tx).await;
         drop(device_tx);
         walked
     };
     let software = async {
         let walked = match &software_query {
-            Some(query) => walk(client, query, false, &software_tx).await,
+            Some(query) => walk(client, query, false, observer.is_some(), &software_tx).await,
             None => Ok(0),
         };
         if walked.is_ok() {
@@ -106,8 +110,8 @@ pub async fn fetch(
                 }
                 continue;
             };
-            if let Some(observer) = observer {
-                observer.page(kind, batch.page, &batch.body);
+            if let (Some(observer), Some(body)) = (observer, &batch.body) {
+                observer.page(kind, batch.page, body);
             }
             match kind {
                 QueryKind::Devices => join.add_devices(batch.records),

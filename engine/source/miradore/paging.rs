@@ -14,20 +14,23 @@ use crate::source::xml::{Page, Record};
 pub struct PageBatch {
     /// The page number.
     pub page: u32,
-    /// The raw body, exactly as received (for snapshots).
-    pub body: Bytes,
+    /// The raw body, exactly as received, when the walk keeps bodies (for snapshots); otherwise
+    /// it is dropped as soon as the page is parsed, so that it takes no room while the page waits.
+    pub body: Option<Bytes>,
     /// The records on it.
     pub records: Vec<Record>,
 }
 
-/// Walks every page of `query`, sending each page's records to `out` in order. Returns the
-/// number of devices read.
+/// Walks every page of `query`, sending each page's records (and its body, with `keep_bodies`)
+/// to `out` in order. Returns the number of devices read.
 pub async fn walk(
     client: &Client,
     query: &Query,
     first_contact: bool,
+    keep_bodies: bool,
     out: &mpsc::Sender<PageBatch>,
 ) -> Result<u64, FetchError> {
+    let kept = |body: Bytes| keep_bodies.then_some(body);
     let name = query.kind.name();
     let rows = u64::from(query.rows.max(1));
     let (body, first) = client.page(query, 1, first_contact).await?;
@@ -35,7 +38,7 @@ pub async fn walk(
     let mut check = Check { previous_ids: Vec::new(), received: 0, name, announced };
     let first_len = first.records.len() as u64;
     check.page(1, &first)?;
-    if out.send(PageBatch { page: 1, body, records: first.records }).await.is_err() {
+    if out.send(PageBatch { page: 1, body: kept(body), records: first.records }).await.is_err() {
         return Ok(check.received);
     }
     if first_len < rows {
@@ -52,7 +55,7 @@ pub async fn walk(
                 let (body, parsed) = result?;
                 check.page(page, &parsed)?;
                 let short = (parsed.records.len() as u64) < rows;
-                if out.send(PageBatch { page, body, records: parsed.records }).await.is_err() {
+                if out.send(PageBatch { page, body: kept(body), records: parsed.records }).await.is_err() {
                     return Ok(check.received);
                 }
                 if short {
@@ -67,7 +70,7 @@ pub async fn walk(
                 let (body, parsed) = client.page(query, page, false).await?;
                 check.page(page, &parsed)?;
                 let short = (parsed.records.len() as u64) < rows;
-                if out.send(PageBatch { page, body, records: parsed.records }).await.is_err() || short {
+                if out.send(PageBatch { page, body: kept(body), records: parsed.records }).await.is_err() || short {
                     break;
                 }
                 page += 1;
