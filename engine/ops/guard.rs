@@ -3,6 +3,7 @@
 //! identities claimed by two devices are reported, not guessed.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use super::Identity;
 
@@ -64,20 +65,23 @@ pub enum Claim {
     },
 }
 
-/// Remembers which device claimed which identity in this run.
+/// Remembers which device claimed which identity in this run. It holds an entry for every
+/// imported device, so it is kept small (about 40 bytes an entry instead of about 250 for the
+/// identity and device ID as strings): identities by a 128-bit fingerprint, numeric device IDs
+/// (Miradore's) as numbers.
 #[derive(Debug, Default)]
 pub struct Claims {
-    imported: HashMap<Identity, String>,
+    imported: HashMap<Fingerprint, DeviceId>,
 }
 
 impl Claims {
     /// Records that `device` imports `identity`.
     pub fn import(&mut self, identity: &Identity, device: &str) -> Claim {
-        match self.imported.get(identity) {
-            Some(first) if first != device => Claim::Conflict { first_device: first.clone() },
+        match self.imported.get(&Fingerprint::of(identity)) {
+            Some(first) if !first.is(device) => Claim::Conflict { first_device: first.to_string() },
             Some(_) => Claim::First,
             None => {
-                self.imported.insert(identity.clone(), device.to_string());
+                self.imported.insert(Fingerprint::of(identity), DeviceId::new(device));
                 Claim::First
             }
         }
@@ -85,8 +89,54 @@ impl Claims {
 
     /// The device that imports `identity` in this run, if any: a retirement of that identity
     /// would undo it (a device re-enrolled under the same serial number).
-    pub fn importer(&self, identity: &Identity) -> Option<&str> {
-        self.imported.get(identity).map(String::as_str)
+    pub fn importer(&self, identity: &Identity) -> Option<String> {
+        self.imported.get(&Fingerprint::of(identity)).map(DeviceId::to_string)
+    }
+}
+
+/// Two independent 64-bit digests of an identity. Two different identities of one run share a
+/// fingerprint with a probability of about n² / 2¹²⁹ (below 10⁻²⁸ for a million devices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Fingerprint(u64, u64);
+
+impl Fingerprint {
+    fn of(identity: &Identity) -> Fingerprint {
+        let digest = |salt: u8| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            (salt, identity).hash(&mut hasher);
+            hasher.finish()
+        };
+        Fingerprint(digest(0), digest(1))
+    }
+}
+
+/// A device ID, as a number when it is one in canonical form (no leading zero), else as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DeviceId {
+    Numeric(u64),
+    Text(Box<str>),
+}
+
+impl DeviceId {
+    fn new(id: &str) -> DeviceId {
+        let canonical = !id.is_empty() && (id == "0" || !id.starts_with('0'));
+        match id.parse::<u64>() {
+            Ok(number) if canonical && id.bytes().all(|byte| byte.is_ascii_digit()) => DeviceId::Numeric(number),
+            _ => DeviceId::Text(id.into()),
+        }
+    }
+
+    fn is(&self, id: &str) -> bool {
+        *self == DeviceId::new(id)
+    }
+}
+
+impl std::fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceId::Numeric(number) => write!(f, "{number}"),
+            DeviceId::Text(text) => f.write_str(text),
+        }
     }
 }
 
@@ -113,6 +163,20 @@ mod tests {
         let identity = Identity { kind: "serial".into(), value: "S1".into() };
         assert_eq!(claims.import(&identity, "1"), Claim::First);
         assert_eq!(claims.import(&identity, "2"), Claim::Conflict { first_device: "1".into() });
-        assert_eq!(claims.importer(&identity), Some("1"));
+        assert_eq!(claims.importer(&identity).as_deref(), Some("1"));
+        assert_eq!(claims.importer(&Identity { kind: "imei".into(), value: "S1".into() }), None);
+    }
+
+    #[test]
+    fn device_ids_keep_their_spelling() {
+        let mut claims = Claims::default();
+        for (serial, device) in [("A", "007"), ("B", "12"), ("C", "0"), ("D", "x-9"), ("E", "")] {
+            let identity = Identity { kind: "serial".into(), value: serial.into() };
+            assert_eq!(claims.import(&identity, device), Claim::First);
+            assert_eq!(claims.import(&identity, device), Claim::First, "{device:?} is the same device");
+            assert_eq!(claims.importer(&identity).as_deref(), Some(device));
+        }
+        let b = Identity { kind: "serial".into(), value: "B".into() };
+        assert_eq!(claims.import(&b, "012"), Claim::Conflict { first_device: "12".into() });
     }
 }
