@@ -208,6 +208,7 @@ async fn body(
                     });
                 }
                 let operations = state.planner.device(&outcome);
+                state.summary.planned(&operations);
                 if !operations.is_empty() {
                     progress.inc_length(operations.len() as u64);
                     if let Some(batch) = state.batcher.add_device(operations) {
@@ -233,6 +234,7 @@ async fn body(
     match retirements {
         Retirements::Send(operations) => {
             for operation in operations {
+                state.summary.planned(std::slice::from_ref(&operation));
                 progress.inc_length(1);
                 if let Some(batch) = state.batcher.add_device(vec![operation]) {
                     let _ = batch_tx.send(batch).await;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Action;
+use super::{Action, Operation};
 use crate::eval::Outcome;
 
 /// Counts over a run.
@@ -12,20 +12,22 @@ use crate::eval::Outcome;
 pub struct Summary {
     /// Device records read from the source.
     pub devices_read: u64,
-    /// Devices that produced import operations.
+    /// Devices whose operations (other than retirement) go out; a device whose identity another
+    /// device claimed first is not sent, and is a warning instead.
     pub imported: u64,
     /// Devices skipped, by reason.
     pub skipped: BTreeMap<String, u64>,
-    /// Devices to retire.
+    /// Devices the MDM lists as retired or deleted; the guards may hold some back (each is a
+    /// warning), so `operations` can count fewer retirements.
     pub to_retire: u64,
     /// Devices whose mapping failed.
     pub failed: u64,
-    /// Operations by type.
+    /// Operations that go out (past the guards), by type.
     pub operations: BTreeMap<String, u64>,
 }
 
 impl Summary {
-    /// Counts one outcome.
+    /// Counts one device's outcome.
     pub fn count(&mut self, outcome: &Outcome) {
         self.devices_read += 1;
         match outcome {
@@ -34,13 +36,18 @@ impl Summary {
             Outcome::Mapped { operations, .. } => {
                 if operations.iter().any(|op| matches!(op.action, Action::Retire)) {
                     self.to_retire += 1;
-                } else if !operations.is_empty() {
-                    self.imported += 1;
-                }
-                for operation in operations {
-                    *self.operations.entry(operation.action.name().to_string()).or_default() += 1;
                 }
             }
+        }
+    }
+
+    /// Counts operations the plan lets out: one device's, or the retirements at the end.
+    pub fn planned(&mut self, operations: &[Operation]) {
+        if operations.iter().any(|op| !matches!(op.action, Action::Retire)) {
+            self.imported += 1;
+        }
+        for operation in operations {
+            *self.operations.entry(operation.action.name().to_string()).or_default() += 1;
         }
     }
 

@@ -35,8 +35,10 @@ pub fn write_devices(
     for record in records {
         let outcome = evaluate(program, &record);
         preview.summary.count(&outcome);
-        for operation in preview.planner.device(&outcome) {
-            write(out, &operation, format)?;
+        let operations = preview.planner.device(&outcome);
+        preview.summary.planned(&operations);
+        for operation in &operations {
+            write(out, operation, format)?;
         }
         match &outcome {
             Outcome::Failed(error) => {
@@ -66,6 +68,7 @@ pub fn write_retirements(
     match preview.planner.retirements(fetch_complete, owned, &RetirementLimit::default()) {
         Retirements::Send(operations) => {
             for operation in &operations {
+                preview.summary.planned(std::slice::from_ref(operation));
                 write(out, operation, format)?;
             }
         }
