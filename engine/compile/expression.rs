@@ -24,7 +24,45 @@ pub enum ExpressionPlan {
     /// The expression is just the name of a visible variable: read it, no Rhai needed.
     Variable(usize),
     /// A compiled Rhai script.
-    Script(AST),
+    Script(Script),
+}
+
+/// A compiled Rhai script and the slots it reads.
+#[derive(Debug)]
+pub struct Script {
+    /// The compiled script.
+    pub ast: AST,
+    /// The scope slots the script names, ascending (a name given to two slots reads the later
+    /// one, as in the scope). Only these are turned into Rhai values when it runs.
+    pub reads: Vec<usize>,
+}
+
+impl Script {
+    /// `ast`, reading the slots of `names` it refers to. A script that defines functions or
+    /// closures, or asks `is_def_var`, reads every slot: what those see is not in the syntax tree.
+    pub fn new(ast: AST, names: &[String]) -> Script {
+        let mut everything = ast.has_functions();
+        let mut reads = std::collections::BTreeSet::new();
+        ast.walk(&mut |path| {
+            match path.last() {
+                Some(rhai::ASTNode::Expr(rhai::Expr::Variable(variable, ..))) => {
+                    if let Some(slot) = names.iter().rposition(|name| name == variable.1.as_str()) {
+                        reads.insert(slot);
+                    }
+                }
+                Some(rhai::ASTNode::Expr(rhai::Expr::FnCall(call, _)))
+                | Some(rhai::ASTNode::Stmt(rhai::Stmt::FnCall(call, _)))
+                    if call.name == "is_def_var" =>
+                {
+                    everything = true;
+                }
+                _ => {}
+            }
+            true
+        });
+        let reads = if everything { (0..names.len()).collect() } else { reads.into_iter().collect() };
+        Script { ast, reads }
+    }
 }
 
 /// The names an expression may use, in scope order.
@@ -55,7 +93,7 @@ impl Expression {
             .compile_with_scope(&scope, &embedded.text)
             .map_err(|error| parse_error(file, embedded, &error, visible))?;
         check_functions(engine, file, embedded, &ast)?;
-        Ok(Expression { plan: ExpressionPlan::Script(ast), source: embedded.clone() })
+        Ok(Expression { plan: ExpressionPlan::Script(Script::new(ast, visible.names)), source: embedded.clone() })
     }
 
     /// The byte range in the rules file of a position inside this expression.

@@ -10,7 +10,7 @@ mod selector;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-pub use expression::{Expression, ExpressionPlan, runtime_message};
+pub use expression::{Expression, ExpressionPlan, Script, runtime_message};
 pub use query::QueryPlan;
 pub use selector::{Selector, Single};
 
@@ -82,6 +82,41 @@ pub struct Software {
     pub version: Option<Expression>,
     /// Identifier.
     pub identifier: Option<Expression>,
+    /// When every application field is a selector and name, version and identifier each just
+    /// name one: which ones, so that evaluation reads them without a scope.
+    pub direct: Option<DirectTargets>,
+}
+
+/// The application fields (indexes into [`Software::fields`]) that the targets name.
+#[derive(Debug, Clone, Copy)]
+pub struct DirectTargets {
+    /// The field the name is.
+    pub name: usize,
+    /// The field the version is, if a version is mapped.
+    pub version: Option<usize>,
+    /// The field the identifier is, if an identifier is mapped.
+    pub identifier: Option<usize>,
+}
+
+impl DirectTargets {
+    /// The targets as application fields, when each is a plain reference to one; `first` is the
+    /// scope slot of the first application field.
+    fn of(
+        name: &Expression,
+        version: Option<&Expression>,
+        identifier: Option<&Expression>,
+        first: usize,
+    ) -> Option<Self> {
+        let field = |expression: &Expression| match expression.plan {
+            ExpressionPlan::Variable(slot) => slot.checked_sub(first),
+            ExpressionPlan::Script(_) => None,
+        };
+        let optional = |expression: Option<&Expression>| match expression {
+            None => Some(None),
+            Some(expression) => field(expression).map(Some),
+        };
+        Some(DirectTargets { name: field(name)?, version: optional(version)?, identifier: optional(identifier)? })
+    }
 }
 
 /// Which operations are produced, each with its optional condition.
@@ -206,13 +241,14 @@ pub fn compile(rule_set: &RuleSet) -> Result<Program, Vec<Diagnostic>> {
         let name = compiler.expression(&rule.name, &visible);
         let version = rule.version.as_ref().map(|expression| compiler.expression(expression, &visible));
         let identifier = rule.identifier.as_ref().map(|expression| compiler.expression(expression, &visible));
-        Some(Software {
-            each: each?,
-            fields: app_fields,
-            name: name?,
-            version: version.map(|compiled| compiled.ok_or(())).transpose().ok()?,
-            identifier: identifier.map(|compiled| compiled.ok_or(())).transpose().ok()?,
-        })
+        let name = name?;
+        let version = version.map(|compiled| compiled.ok_or(())).transpose().ok()?;
+        let identifier = identifier.map(|compiled| compiled.ok_or(())).transpose().ok()?;
+        // A computed application field reads the scope, so only selected fields can go direct.
+        let selected = app_fields.iter().all(|field| matches!(field.source, FieldSource::Select(..)));
+        let direct =
+            selected.then(|| DirectTargets::of(&name, version.as_ref(), identifier.as_ref(), names.len())).flatten();
+        Some(Software { each: each?, fields: app_fields, name, version, identifier, direct })
     });
     let mut condition = |rule: &Option<crate::rules::OperationRule>| {
         rule.as_ref().map(|rule| rule.when.as_ref().and_then(|when| compiler.expression(when, &device)))
@@ -306,7 +342,7 @@ impl Compiler {
                 fields.push(Field {
                     name: name.value.clone(),
                     source: FieldSource::Compute(Expression {
-                        plan: ExpressionPlan::Script(rhai::AST::empty()),
+                        plan: ExpressionPlan::Script(Script::new(rhai::AST::empty(), &[])),
                         source: match rule {
                             FieldRule::One(e) | FieldRule::Optional(e) | FieldRule::Many(e) | FieldRule::Expr(e) => {
                                 e.clone()

@@ -254,6 +254,30 @@ impl<'a> Evaluator<'a> {
         let applications = software.each.select(&self.record.data);
         let mut list = Vec::with_capacity(applications.len());
         let mark = self.state.len();
+        if let Some(direct) = &software.direct {
+            // Every target just names an application field: read the fields, no scope needed.
+            let mut slots = Vec::with_capacity(software.fields.len());
+            for application in applications {
+                slots.clear();
+                for field in &software.fields {
+                    slots.push(self.field(field, application)?);
+                }
+                let text = |index: Option<usize>, target: Option<&Expression>, rule| match (index, target) {
+                    (Some(index), Some(target)) => {
+                        slots[index].to_text().map_err(|found| self.type_error(target, rule, "text", found))
+                    }
+                    _ => Ok(None),
+                };
+                let name = text(Some(direct.name), Some(&software.name), Rule::Target("software", "name"))?;
+                let version = text(direct.version, software.version.as_ref(), Rule::Target("software", "version"))?;
+                let identifier =
+                    text(direct.identifier, software.identifier.as_ref(), Rule::Target("software", "identifier"))?;
+                if let Some(name) = name {
+                    list.push(Application { name, version, identifier });
+                }
+            }
+            return Ok(list);
+        }
         for application in applications {
             for field in &software.fields {
                 let slot = self.field(field, application)?;

@@ -1,7 +1,7 @@
 //! Eval: the values visible to expressions for one record. A slot holds a reference into the
 //! record (what a selector found) until something needs it as a Rhai value: a plain field
-//! reference copies the text straight from the record, and the Rhai scope is filled only when a
-//! script runs. Records are never converted whole.
+//! reference copies the text straight from the record, and a script's scope holds only the slots
+//! it names, each turned into a Rhai value once per record. Records are never converted whole.
 
 use rhai::{Dynamic, Engine, EvalAltResult, Scope};
 use serde_json::Value;
@@ -47,19 +47,28 @@ impl Slot<'_> {
 pub struct State<'a> {
     names: Vec<&'a str>,
     slots: Vec<Slot<'a>>,
+    /// Each slot as a Rhai value, made the first time a script reads it.
+    values: Vec<Option<Dynamic>>,
+    /// Holds, while a script runs, only the slots it reads.
     scope: Scope<'static>,
 }
 
 impl<'a> State<'a> {
     /// An empty state with room for `capacity` slots.
     pub fn with_capacity(capacity: usize) -> State<'a> {
-        State { names: Vec::with_capacity(capacity), slots: Vec::with_capacity(capacity), scope: Scope::new() }
+        State {
+            names: Vec::with_capacity(capacity),
+            slots: Vec::with_capacity(capacity),
+            values: Vec::with_capacity(capacity),
+            scope: Scope::new(),
+        }
     }
 
     /// Adds the next slot.
     pub fn push(&mut self, name: &'a str, slot: Slot<'a>) {
         self.names.push(name);
         self.slots.push(slot);
+        self.values.push(None);
     }
 
     /// Number of slots.
@@ -71,9 +80,7 @@ impl<'a> State<'a> {
     pub fn rewind(&mut self, mark: usize) {
         self.names.truncate(mark);
         self.slots.truncate(mark);
-        if self.scope.len() > mark {
-            self.scope.rewind(mark);
-        }
+        self.values.truncate(mark);
     }
 
     /// The slot at `index`.
@@ -85,15 +92,24 @@ impl<'a> State<'a> {
     pub fn evaluate(&mut self, engine: &Engine, expression: &Expression) -> Result<Dynamic, Box<EvalAltResult>> {
         match &expression.plan {
             ExpressionPlan::Variable(slot) => Ok(self.slot(*slot).to_dynamic()),
-            ExpressionPlan::Script(ast) => {
-                for index in self.scope.len()..self.slots.len() {
-                    self.scope.push_constant_dynamic(self.names[index], self.slots[index].to_dynamic());
+            ExpressionPlan::Script(script) => {
+                self.scope.clear();
+                for &index in &script.reads {
+                    let value = self.value(index);
+                    self.scope.push_constant_dynamic(self.names[index], value);
                 }
-                let mark = self.scope.len();
-                let result = engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, ast);
-                self.scope.rewind(mark);
+                let result = engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &script.ast);
+                self.scope.clear();
                 result
             }
         }
+    }
+
+    /// The slot at `index` as a Rhai value (a copy of text is shared, not copied again).
+    fn value(&mut self, index: usize) -> Dynamic {
+        let Some(cached) = self.values.get_mut(index) else {
+            return Dynamic::UNIT;
+        };
+        cached.get_or_insert_with(|| self.slots[index].to_dynamic()).clone()
     }
 }
