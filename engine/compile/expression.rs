@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use rhai::{AST, Engine, EvalAltResult, ParseError, ParseErrorType, Position, Scope};
 
+use super::native::Native;
 use crate::diag::{Code, Diagnostic, SourceFile};
 use crate::rules::Embedded;
 use crate::rules::position::offset_of_char;
@@ -35,6 +36,8 @@ pub struct Script {
     /// The scope slots the script names, ascending (a name given to two slots reads the later
     /// one, as in the scope). Only these are turned into Rhai values when it runs.
     pub reads: Vec<usize>,
+    /// The same script as a native plan, when it is simple enough to have one.
+    pub native: Option<Native>,
 }
 
 impl Script {
@@ -61,7 +64,8 @@ impl Script {
             true
         });
         let reads = if everything { (0..names.len()).collect() } else { reads.into_iter().collect() };
-        Script { ast, reads }
+        let native = Native::of(&ast, &|name| names.iter().rposition(|known| known == name));
+        Script { ast, reads, native }
     }
 }
 

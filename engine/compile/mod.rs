@@ -3,6 +3,7 @@
 
 mod expression;
 pub mod functions;
+pub mod native;
 mod query;
 pub mod sandbox;
 mod selector;
@@ -10,13 +11,12 @@ mod selector;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-pub use expression::{Expression, ExpressionPlan, Script, runtime_message};
+pub use expression::{Expression, ExpressionPlan, Script, Visible, runtime_message};
 pub use query::QueryPlan;
 pub use selector::{Selector, Single};
 
 use crate::diag::{Code, Diagnostic, SourceFile};
 use crate::rules::{Embedded, FieldRule, RuleSet, Spanned};
-use expression::Visible;
 
 /// How many values a selector field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,5 +376,20 @@ mod tests {
     #[test]
     fn program_is_shared_by_threads() {
         assert_send_sync::<super::Program>();
+    }
+
+    /// The default rules' filters and `retired` run natively, and applications are read
+    /// straight from their fields (the evaluation bench depends on both).
+    #[test]
+    fn default_rules_take_the_fast_paths() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/default.yaml");
+        let program = crate::cli::load_program(&path).expect("the default rules compile");
+        let native = |expression: &super::Expression| match &expression.plan {
+            super::ExpressionPlan::Script(script) => script.native.is_some(),
+            super::ExpressionPlan::Variable(_) => true,
+        };
+        assert!(program.filter.iter().all(|rule| native(&rule.exclude)));
+        assert!(program.retired.as_ref().is_some_and(native));
+        assert!(program.software.as_ref().is_some_and(|software| software.direct.is_some()));
     }
 }
