@@ -704,6 +704,34 @@ mod tests {
         }
     }
 
+    /// Whatever a server or a proxy garbles, the parser answers with a page or an error: it
+    /// never panics (bytes flipped, dropped, duplicated, in a fixed pseudo-random sequence).
+    #[test]
+    fn garbled_bodies_never_panic() {
+        use rand::{Rng, SeedableRng};
+        let mut random = rand::rngs::StdRng::seed_from_u64(17);
+        let original = RECORDED.as_bytes();
+        for _ in 0..3_000 {
+            let mut body = original.to_vec();
+            for _ in 0..random.random_range(1..8) {
+                let at = random.random_range(0..body.len());
+                match random.random_range(0..4) {
+                    0 => body[at] = random.random(),
+                    1 => body[at] = *b"<>/&;\"=".get(random.random_range(0..8)).unwrap_or(&b'<'),
+                    2 => {
+                        body.remove(at);
+                    }
+                    _ => {
+                        let end = (at + random.random_range(1..40)).min(body.len());
+                        let copy = body[at..end].to_vec();
+                        body.splice(at..at, copy);
+                    }
+                }
+            }
+            let _ = parse_page(&body);
+        }
+    }
+
     #[test]
     fn malformed_bodies() {
         let (offset, message) = malformed(b"<html><body>Bad gateway</body></html>");
