@@ -138,7 +138,16 @@ impl Client {
                 ));
             }
         };
-        let envelope = match parse_page(&body) {
+        // Parsing is CPU work (milliseconds for a software page): on the blocking pool, the pages
+        // in flight are parsed side by side and the runtime's threads stay free for I/O.
+        let parsed = {
+            let body = body.clone();
+            tokio::task::spawn_blocking(move || parse_page(&body)).await
+        };
+        let parsed = parsed.unwrap_or_else(|stopped| {
+            Err(PageError::Malformed { offset: 0, message: format!("the parser stopped: {stopped}") })
+        });
+        let envelope = match parsed {
             Ok(parsed) if status.is_success() => return Attempt::Done(Ok((body, parsed))),
             Ok(_) => None,
             Err(PageError::Envelope { description, .. }) => Some(description),
