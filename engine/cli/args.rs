@@ -116,7 +116,7 @@ pub struct SyncArgs {
     #[arg(long, value_name = "N", default_value_t = crate::ops::guard::DEFAULT_MAX_RETIRE)]
     pub max_retire: u64,
     /// Largest share (percent) of this connector's assets one run may retire without --allow-mass-retirement.
-    #[arg(long, value_name = "PERCENT", default_value_t = crate::ops::guard::DEFAULT_MAX_RETIRE_PERCENT)]
+    #[arg(long, value_name = "PERCENT", default_value_t = crate::ops::guard::DEFAULT_MAX_RETIRE_PERCENT, value_parser = percent)]
     pub max_retire_percent: f64,
     /// Send the retirements even above the thresholds (after checking the MDM).
     #[arg(long)]
@@ -124,4 +124,12 @@ pub struct SyncArgs {
     /// Write the JSON run report to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+}
+
+/// A share in percent: a number from 0 to 100.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if (0.0..=100.0).contains(&value) => Ok(value),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
 }

@@ -197,7 +197,7 @@ async fn body(
             let colour = std::io::stderr().is_terminal();
             for record in records {
                 let outcome = evaluate(&program, &record);
-                state.summary.count(&outcome);
+                let operations = state.planner.plan(&outcome, &mut state.summary);
                 if let Outcome::Failed(error) = &outcome {
                     progress.suspend(|| eprintln!("{}", render_text(&error.diagnostic, colour)));
                     state.failures.push(Problem {
@@ -207,8 +207,6 @@ async fn body(
                         reason: error.diagnostic.message.clone(),
                     });
                 }
-                let operations = state.planner.device(&outcome);
-                state.summary.planned(&operations);
                 if !operations.is_empty() {
                     progress.inc_length(operations.len() as u64);
                     if let Some(batch) = state.batcher.add_device(operations) {
@@ -231,6 +229,7 @@ async fn body(
     };
     let retirements = state.planner.retirements(fetched.is_ok(), Some(&owned), &limit);
     let mut outcome = Ok(());
+    let mut blocked = Vec::new();
     match retirements {
         Retirements::Send(operations) => {
             for operation in operations {
@@ -242,40 +241,65 @@ async fn body(
             }
         }
         Retirements::Incomplete { .. } => {}
-        Retirements::Blocked { reason, planned } => {
+        Retirements::Blocked { reason, held } => {
             outcome = Err((
                 Exit::Blocked,
                 Diagnostic::error(
                     crate::diag::Code::RetirementBlocked,
-                    format!("{planned} retirements blocked: {reason}"),
+                    format!("{} retirements blocked: {reason}", held.len()),
                 )
                 .help("check the MDM; if the retirements are intended, run again with --allow-mass-retirement"),
             ));
+            blocked = held
+                .into_iter()
+                .map(|operation| Problem {
+                    device_id: operation.device_id,
+                    operation: Some(operation.action.name().into()),
+                    code: "retirement-blocked".into(),
+                    reason: format!("not sent: {reason}"),
+                })
+                .collect();
         }
     }
     if let Some(batch) = state.batcher.close() {
         let _ = batch_tx.send(batch).await;
     }
     drop(batch_tx);
-    let failed_batches = sender.await.unwrap_or(0);
+    let sent_batches = sender.await.unwrap_or_default();
     progress.finish_and_clear();
 
     let mut sent = std::mem::take(&mut *shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     report.summary = state.summary;
     report.applied = std::mem::take(&mut sent.applied);
     report.failures = state.failures;
+    for failure in &state.planner.failures {
+        tracing::error!(device = %failure.device_id, code = %failure.code, "{}", failure.reason);
+    }
+    report.failures.append(&mut state.planner.failures);
     report.failures.append(&mut sent.failures);
     report.warnings = state.planner.warnings;
     report.warnings.append(&mut sent.warnings);
     report.not_applied = sent.not_applied;
+    report.not_applied.append(&mut blocked);
     for warning in &report.warnings {
         tracing::warn!(device = %warning.device_id, code = %warning.code, "{}", warning.reason);
     }
     if let Err(error) = fetched {
         return Err((Exit::Remote, error.diagnostic()));
     }
+    if let Some(reason) = sent_batches.unreachable {
+        let diagnostic = Diagnostic::error(
+            crate::diag::Code::MmsUnreachable,
+            format!("MMS stopped answering during the run: {reason}"),
+        )
+        .note(format!(
+            "{} operation(s) were not applied or not confirmed; the report lists each; a rerun sends them again, safely",
+            report.not_applied.len()
+        ));
+        return Err((Exit::Remote, diagnostic));
+    }
     outcome?;
-    if failed_batches > 0 || !report.failures.is_empty() || !report.not_applied.is_empty() {
+    if sent_batches.failed_batches > 0 || !report.failures.is_empty() || !report.not_applied.is_empty() {
         return Ok(Exit::PartialFailure);
     }
     Ok(Exit::Success)

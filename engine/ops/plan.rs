@@ -3,13 +3,15 @@
 //! then checked: only identities that no device of this run imports (a device re-enrolled under
 //! the same serial number keeps its asset), only assets this connector imported (when MMS was
 //! read), and not more than the threshold allows. Two devices importing one identity are a
-//! conflict: the second is not sent, and both are reported.
+//! conflict: the first was sent as it arrived (the plan streams), the second is not sent and is
+//! a failure of the run, and the first gets a warning naming the second, so that both devices
+//! are in the report for an administrator to resolve in the MDM.
 
 use std::collections::HashMap;
 
 use super::guard::{Claim, Claims, RetirementLimit};
 use super::report::Problem;
-use super::{Action, Identity, Operation};
+use super::{Action, Identity, Operation, Summary};
 use crate::eval::Outcome;
 
 /// What MMS says this connector owns: identity -> asset status.
@@ -18,12 +20,17 @@ pub type OwnedAssets = HashMap<Identity, String>;
 /// The status MMS gives retired assets.
 pub const RETIRED: &str = "Retired";
 
+/// The report code of two devices claiming one identity.
+pub const IDENTITY_CONFLICT: &str = "identity-conflict";
+
 /// Plans a run.
 #[derive(Debug, Default)]
 pub struct Planner {
     claims: Claims,
     retirements: Vec<Operation>,
-    /// Conflicts and held-back retirements, for the report.
+    /// Devices not sent because another device claimed their identity first.
+    pub failures: Vec<Problem>,
+    /// The devices that claimed first, and held-back retirements, for the report.
     pub warnings: Vec<Problem>,
 }
 
@@ -41,12 +48,25 @@ pub enum Retirements {
     Blocked {
         /// Why.
         reason: String,
-        /// How many were planned.
-        planned: usize,
+        /// The retirements held back.
+        held: Vec<Operation>,
     },
 }
 
 impl Planner {
+    /// Counts one device's outcome in `summary` and returns the operations to send now (never
+    /// retirements), counting those too; a device not sent for a conflict counts as failed.
+    pub fn plan(&mut self, outcome: &Outcome, summary: &mut Summary) -> Vec<Operation> {
+        summary.count(outcome);
+        let failures = self.failures.len();
+        let operations = self.device(outcome);
+        if self.failures.len() > failures {
+            summary.failed += 1;
+        }
+        summary.planned(&operations);
+        operations
+    }
+
     /// Takes one device's outcome and returns the operations to send now (never retirements).
     pub fn device(&mut self, outcome: &Outcome) -> Vec<Operation> {
         let Outcome::Mapped { operations, device_id, .. } = outcome else {
@@ -61,14 +81,20 @@ impl Planner {
             if matches!(operation.action, Action::ImportInventory { .. })
                 && let Claim::Conflict { first_device } = self.claims.import(&operation.identity, device_id)
             {
-                self.warnings.push(Problem {
+                let Identity { kind, value } = &operation.identity;
+                self.failures.push(Problem {
                     device_id: device_id.clone(),
                     operation: None,
-                    code: "identity-conflict".into(),
+                    code: IDENTITY_CONFLICT.into(),
                     reason: format!(
-                        "{} {} is also claimed by device {first_device}; this device is not sent",
-                        operation.identity.kind, operation.identity.value
+                        "not sent: {kind} {value} is also claimed by device {first_device}, which was sent first"
                     ),
+                });
+                self.warnings.push(Problem {
+                    device_id: first_device,
+                    operation: None,
+                    code: IDENTITY_CONFLICT.into(),
+                    reason: format!("{kind} {value} is also claimed by device {device_id}, which was not sent"),
                 });
                 return Vec::new();
             }
@@ -118,7 +144,7 @@ impl Planner {
         if owned.is_some()
             && let Some(reason) = limit.check(send.len() as u64, owned_active)
         {
-            return Retirements::Blocked { reason, planned: send.len() };
+            return Retirements::Blocked { reason, held: send };
         }
         Retirements::Send(send)
     }
@@ -210,7 +236,7 @@ mod tests {
         }
         assert!(matches!(
             planner.retirements(true, Some(&owned), &RetirementLimit::default()),
-            Retirements::Blocked { planned: 20, .. }
+            Retirements::Blocked { held, .. } if held.len() == 20
         ));
     }
 
@@ -218,7 +244,17 @@ mod tests {
     fn two_devices_importing_one_identity_conflict() {
         let mut planner = Planner::default();
         assert_eq!(planner.device(&mapped(vec![import("1", "A")])).len(), 1);
-        assert!(planner.device(&mapped(vec![import("2", "A"), operation("2", "A", Action::Activate)])).is_empty());
-        assert_eq!(planner.warnings[0].device_id, "2");
+        let mut summary = Summary::default();
+        let second = mapped(vec![import("2", "A"), operation("2", "A", Action::Activate)]);
+        assert!(planner.plan(&second, &mut summary).is_empty());
+        assert_eq!(
+            (planner.failures[0].device_id.as_str(), planner.failures[0].code.as_str()),
+            ("2", IDENTITY_CONFLICT)
+        );
+        assert_eq!(
+            (planner.warnings[0].device_id.as_str(), planner.warnings[0].code.as_str()),
+            ("1", IDENTITY_CONFLICT)
+        );
+        assert_eq!((summary.devices_read, summary.failed, summary.imported), (1, 1, 0));
     }
 }

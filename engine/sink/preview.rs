@@ -34,9 +34,7 @@ pub fn write_devices(
     let mut preview = Preview::default();
     for record in records {
         let outcome = evaluate(program, &record);
-        preview.summary.count(&outcome);
-        let operations = preview.planner.device(&outcome);
-        preview.summary.planned(&operations);
+        let operations = preview.planner.plan(&outcome, &mut preview.summary);
         for operation in &operations {
             write(out, operation, format)?;
         }
@@ -75,11 +73,14 @@ pub fn write_retirements(
         Retirements::Incomplete { planned } => {
             writeln!(errors, "warning: {planned} retirement(s) held back: the fetch is incomplete")?;
         }
-        Retirements::Blocked { reason, planned } => {
-            writeln!(errors, "warning: {planned} retirement(s) blocked: {reason}")?;
+        Retirements::Blocked { reason, held } => {
+            writeln!(errors, "warning: {} retirement(s) blocked: {reason}", held.len())?;
         }
     }
     out.flush()?;
+    for failure in &preview.planner.failures {
+        writeln!(errors, "error: device {}: {}", failure.device_id, failure.reason)?;
+    }
     for warning in &preview.planner.warnings {
         writeln!(errors, "warning: device {}: {}", warning.device_id, warning.reason)?;
     }

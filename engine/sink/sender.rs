@@ -14,8 +14,20 @@ use crate::ops::report::{Problem, Report};
 /// Batches sent at once when the command line does not say.
 pub const DEFAULT_BATCH_CONCURRENCY: usize = 4;
 
+/// What sending came to.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// Batches that failed after every retry.
+    pub failed_batches: u64,
+    /// Why MMS stopped answering, when a batch failed for good because it could not be reached:
+    /// the batches after it were not sent (each of their operations is reported as not applied).
+    pub unreachable: Option<String>,
+}
+
 /// Sends every batch from `batches` with at most `concurrency` in flight, and accounts for the
-/// results in `report`. Returns the number of batches that failed after every retry.
+/// results in `report`. Once a batch fails because MMS cannot be reached even after its retries,
+/// the batches still to come are not sent (each would wait through its own retries first): they
+/// are accounted for as not sent, and the run ends as MMS unreachable.
 pub async fn send_batches(
     mms: Arc<dyn Mms>,
     run: RunId,
@@ -23,35 +35,71 @@ pub async fn send_batches(
     concurrency: usize,
     report: Arc<std::sync::Mutex<Report>>,
     progress: indicatif::ProgressBar,
-) -> u64 {
+) -> Sent {
+    let gone: Arc<std::sync::OnceLock<String>> = Arc::default();
     let stream = futures_util::stream::unfold(batches, |mut batches| async move {
         batches.recv().await.map(|batch| (batch, batches))
     });
     let sent = stream
         .map(|batch| {
-            let mms = mms.clone();
+            let (mms, gone) = (mms.clone(), gone.clone());
             async move {
+                if let Some(reason) = gone.get() {
+                    return (batch, Err(Unsent::Skipped(reason.clone())));
+                }
                 let key = IdempotencyKey::for_batch(run, batch.number);
                 let result = mms.apply_batch(run, &batch.operations, &key).await;
-                (batch, result)
+                (batch, result.map_err(Unsent::Failed))
             }
         })
         .buffer_unordered(concurrency.max(1));
     let mut sent = std::pin::pin!(sent);
-    let mut failed = 0;
+    let mut failed_batches = 0;
     while let Some((batch, result)) = sent.next().await {
         progress.inc(batch.operations.len() as u64);
         let mut report = report.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match result {
             Ok(results) => account(&mut report, &batch, &results),
-            Err(error) => {
-                failed += 1;
+            Err(Unsent::Failed(error)) => {
+                failed_batches += 1;
                 tracing::error!(batch = batch.number, error = %error, "a batch failed after every retry");
+                if let Some(reason) = unreachable(&error) {
+                    let _ = gone.set(reason);
+                }
                 not_applied(&mut report, &batch, &error);
             }
+            Err(Unsent::Skipped(reason)) => not_sent(&mut report, &batch, &reason),
         }
     }
-    failed
+    Sent { failed_batches, unreachable: gone.get().cloned() }
+}
+
+/// Why a batch has no results.
+enum Unsent {
+    /// MMS did not confirm it.
+    Failed(MmsError),
+    /// It was not sent: MMS had stopped answering.
+    Skipped(String),
+}
+
+/// The transport failure behind `error`, when MMS could not be reached at all.
+fn unreachable(error: &MmsError) -> Option<String> {
+    match error {
+        MmsError::Unreachable { .. } => Some(error.to_string()),
+        MmsError::Batch(failure) => unreachable(&failure.cause),
+        _ => None,
+    }
+}
+
+fn not_sent(report: &mut Report, batch: &Batch, reason: &str) {
+    for operation in &batch.operations {
+        report.not_applied.push(Problem {
+            device_id: operation.device_id.clone(),
+            operation: Some(operation.action.name().into()),
+            code: "not-sent".into(),
+            reason: format!("batch {} was not sent: an earlier batch found MMS unreachable: {reason}", batch.number),
+        });
+    }
 }
 
 fn account(report: &mut Report, batch: &Batch, results: &[OperationResult]) {

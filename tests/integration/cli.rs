@@ -71,6 +71,16 @@ fn dry_run_with_bad_rules_exits_with_invalid_input() {
 }
 
 #[test]
+fn a_retirement_percentage_outside_0_to_100_is_refused() {
+    for value in ["NaN", "-1", "150", "ten"] {
+        let flag = format!("--max-retire-percent={value}");
+        let output = mapper().args(["sync", "--mms-url", "http://127.0.0.1:9", &flag]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{value}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("percentage from 0 to 100"), "{value}");
+    }
+}
+
+#[test]
 fn dry_run_reports_a_missing_snapshot() {
     let output = mapper().args(["dry-run", "--snapshot", "does/not/exist"]).output().unwrap();
     assert_eq!(output.status.code(), Some(5));

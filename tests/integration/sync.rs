@@ -533,6 +533,44 @@ fn a_batch_that_fails_for_good_is_reported_exactly_and_a_rerun_converges() {
     assert_eq!(mms.last_run().result, Some(RunResult::Success));
 }
 
+#[test]
+fn mms_going_away_mid_run_stops_the_sending_reports_every_operation_and_a_rerun_converges() {
+    let site = start_miradore(&estate());
+    let plan = planned(&site);
+    let mms =
+        Mms::start_with(Some(ConnectorStatus::Active), Faults { down_from_batch: Some(3), ..Faults::default() }, false);
+    let synced = mms.sync(&site, SMALL_BATCHES, 5);
+    assert!(synced.output.stderr.contains("E0504"), "{}", synced.output.stderr);
+    assert!(synced.output.stderr.contains("stopped answering"), "{}", synced.output.stderr);
+
+    // Every planned operation is either in MMS or in the report, never both, never neither (an
+    // empty MMS owns nothing to retire).
+    let assets = mms.assets();
+    let applied: BTreeSet<&str> = assets.iter().filter_map(|asset| asset.device_id.as_deref()).collect();
+    let mut missing: Vec<(String, String)> = plan
+        .iter()
+        .filter(|op| op["type"] != "retire")
+        .filter(|op| !applied.contains(op["device_id"].as_str().unwrap()))
+        .map(|op| (op["device_id"].as_str().unwrap().to_string(), op["type"].as_str().unwrap().to_string()))
+        .collect();
+    let mut not_applied = synced.not_applied();
+    missing.sort();
+    not_applied.sort();
+    assert_eq!(not_applied, missing);
+    let codes: BTreeSet<&str> =
+        synced.report()["not_applied"].as_array().unwrap().iter().filter_map(|p| p["code"].as_str()).collect();
+    assert!(codes.contains("not-sent"), "later batches are not sent at all: {codes:?}");
+    // Only the batches in flight when MMS went away were tried; the rest were not sent.
+    let batches = plan.iter().filter(|op| op["type"] != "retire").count().div_ceil(5) as u64;
+    assert!(mms.server.batches_received() < batches, "{} of {batches}", mms.server.batches_received());
+    assert_eq!(synced.report()["result"], "Failed");
+
+    // MMS is back: a rerun converges to what a clean run leaves, with no duplicates.
+    mms.server.set_faults(Faults::default());
+    mms.sync(&site, SMALL_BATCHES, 0);
+    assert_eq!(content(&mms.assets()), clean_state());
+}
+
 // ---- 5. mass retirement ----
 
 #[test]
@@ -554,15 +592,68 @@ fn mass_retirement_is_blocked_unless_allowed() {
     assert_eq!(run.result, Some(RunResult::Failed), "{run:?}");
     assert!(run.reason.as_deref().is_some_and(|reason| reason.contains("blocked")), "{run:?}");
     assert_eq!(blocked.report()["result"], "Failed");
+    // Every retirement held back is in the report, with its device: one per asset (the
+    // re-enrolled serial number is retired once, for the first of its two Deleted records).
+    let held = blocked.not_applied();
+    assert_eq!(held.len(), before.len(), "{held:?}");
+    assert!(held.iter().all(|(_, operation)| operation == "retire"), "{held:?}");
+    let ids: BTreeSet<&str> = held.iter().map(|(device, _)| device.as_str()).collect();
+    assert_eq!(ids.len(), held.len(), "{held:?}");
 
     let allowed = mms.sync(&site, &["--allow-mass-retirement"], 0);
     let after = mms.assets();
     assert_eq!(after.len(), before.len());
     assert!(after.iter().all(|asset| asset.status == AssetStatus::Retired), "{after:#?}");
-    // Every asset retired once. (The example estate's re-enrolled serial number is Deleted twice
-    // here, so mapper currently sends a second, `unchanged`, retirement for it: not asserted.)
-    assert_eq!(allowed.applied()["retire"].get("updated"), Some(&(before.len() as u64)), "{:?}", allowed.applied());
+    // Every asset retired once: the example estate's re-enrolled serial number is Deleted twice
+    // here, and is retired once.
+    let retired = BTreeMap::from([("updated".to_string(), before.len() as u64)]);
+    assert_eq!(allowed.applied()["retire"], retired, "{:?}", allowed.applied());
     assert_eq!(mms.last_run().result, Some(RunResult::Success));
+}
+
+// ---- two devices claiming one identity ----
+
+#[test]
+fn two_devices_claiming_one_serial_number_are_both_reported_and_the_second_is_not_sent() {
+    // Two devices a clean run imports by serial number; the later one takes the earlier's.
+    let clean = clean_state();
+    let mut by_serial: Vec<&Content> = clean.iter().filter(|asset| asset.identity.0 == "serial").collect();
+    by_serial.sort_by_key(|asset| asset.device_id.as_deref().and_then(|id| id.parse::<u32>().ok()));
+    let (first, second) = (by_serial[0], by_serial[1]);
+    let (first_id, second_id) = (first.device_id.clone().unwrap(), second.device_id.clone().unwrap());
+    let mut estate = estate();
+    for device in &mut estate.devices {
+        if device.id.to_string() == second_id {
+            device.inv_device.serial_number = Some(first.identity.1.clone());
+        }
+    }
+    let site = start_miradore(&estate);
+    let mms = Mms::start(ConnectorStatus::Active);
+
+    let synced = mms.sync(&site, &[], 1);
+    let failures = problems(&synced.report()["failures"]);
+    assert_eq!(failures, [(second_id.clone(), String::new())], "{}", synced.report());
+    assert_eq!(synced.report()["failures"][0]["code"], "identity-conflict");
+    let warned: Vec<&Value> = synced.report()["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|warning| warning["code"] == "identity-conflict")
+        .collect();
+    assert_eq!(warned.len(), 1, "{}", synced.report());
+    assert_eq!(warned[0]["device_id"].as_str(), Some(first_id.as_str()));
+    assert!(warned[0]["reason"].as_str().unwrap().contains(&second_id), "{}", warned[0]);
+    assert!(synced.output.stderr.contains(&format!("device {second_id}")), "{}", synced.output.stderr);
+
+    // MMS holds the first device under the serial number; the second is not there at all.
+    let assets = content(&mms.assets());
+    let holders: Vec<&Content> = assets.iter().filter(|asset| asset.identity == first.identity).collect();
+    assert_eq!(holders.len(), 1);
+    assert_eq!(holders[0].device_id.as_deref(), Some(first_id.as_str()));
+    assert!(assets.iter().all(|asset| asset.device_id.as_deref() != Some(second_id.as_str())));
+    assert_eq!(assets.len(), clean.len() - 1);
+    assert_eq!(synced.report()["summary"]["failed"], 1);
+    assert_eq!(mms.last_run().result, Some(RunResult::Failed));
 }
 
 // ---- 6. a dry run with MMS never writes ----

@@ -67,6 +67,9 @@ pub struct ServeArgs {
     /// Apply the Nth batch request, then drop the connection without answering (once).
     #[arg(long, value_name = "N")]
     pub drop_after_batch: Option<u64>,
+    /// From the Nth batch request on, drop every connection without answering: MMS goes away.
+    #[arg(long, value_name = "N")]
+    pub down_from_batch: Option<u64>,
     /// Register a connector with this name before serving, keyed by $MMS_CONNECTOR_KEY or --key-file.
     #[arg(long, value_name = "NAME")]
     pub register: Option<String>,
@@ -180,6 +183,7 @@ fn run_serve(args: ServeArgs) -> Result<(), String> {
             fail_batch_always: args.fail_batch_always,
             retry_after: args.fail_retry_after,
             drop_after_batch: args.drop_after_batch,
+            down_from_batch: args.down_from_batch,
         },
         instance: args.instance.clone(),
     };

@@ -1,12 +1,12 @@
 //! Fault injection: a fixed latency per request, a 503 on the Nth batch request (once, or for
-//! good: that batch's retries too), and a dropped connection after the Nth batch was applied but
-//! before its answer.
+//! good: that batch's retries too), a dropped connection after the Nth batch was applied but
+//! before its answer, and MMS going away from the Nth batch on (every connection dropped).
 
 use std::collections::HashSet;
 use std::io;
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -29,6 +29,9 @@ pub struct Faults {
     pub retry_after: Option<u64>,
     /// Apply this batch request, then drop the connection without an answer.
     pub drop_after_batch: Option<u64>,
+    /// From this batch request on, drop every request's connection without applying or answering
+    /// anything: MMS went away in the middle of a run.
+    pub down_from_batch: Option<u64>,
 }
 
 /// What to do with one batch request.
@@ -37,6 +40,7 @@ pub(super) enum BatchFault {
     None,
     Fail(u64),
     DropAfter(u64),
+    Down(u64),
 }
 
 /// Faults plus the counters the tests read.
@@ -48,6 +52,8 @@ pub(super) struct FaultState {
     doomed: Mutex<HashSet<String>>,
     pub(super) batches: AtomicU64,
     pub(super) writes: AtomicU64,
+    /// Set by `down_from_batch`: every request from then on is dropped.
+    down: AtomicBool,
 }
 
 impl FaultState {
@@ -59,6 +65,12 @@ impl FaultState {
         *self.faults.lock().expect("faults lock") = faults;
         self.doomed.lock().expect("doomed lock").clear();
         self.batches_since_set.store(0, Ordering::SeqCst);
+        self.down.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether MMS has "gone away" (`down_from_batch`).
+    pub(super) fn is_down(&self) -> bool {
+        self.down.load(Ordering::SeqCst)
     }
 
     pub(super) fn latency(&self) -> Option<Duration> {
@@ -80,7 +92,10 @@ impl FaultState {
         if faults.fail_batch_always == Some(number) {
             doomed.insert(key.to_string());
         }
-        if faults.fail_batch == Some(number) || doomed.contains(key) {
+        if faults.down_from_batch.is_some_and(|first| number >= first) {
+            self.down.store(true, Ordering::SeqCst);
+            BatchFault::Down(number)
+        } else if faults.fail_batch == Some(number) || doomed.contains(key) {
             BatchFault::Fail(number)
         } else if faults.drop_after_batch == Some(number) {
             BatchFault::DropAfter(number)

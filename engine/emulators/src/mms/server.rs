@@ -70,6 +70,9 @@ async fn faults_and_counts(State(state): State<AppState>, request: Request, next
     if let Some(latency) = state.faults.latency() {
         tokio::time::sleep(latency).await;
     }
+    if state.faults.is_down() {
+        return dropped_connection();
+    }
     next.run(request).await
 }
 
@@ -235,6 +238,10 @@ async fn batch(
     let run_id = run_number(&run)?;
     let key = idempotency_key(&headers)?;
     let fault = state.faults.on_batch(&key);
+    if let BatchFault::Down(number) = fault {
+        tracing::info!(batch = number, "injected fault: MMS goes away; every request from now on is dropped");
+        return Ok(dropped_connection());
+    }
     if let BatchFault::Fail(number) = fault {
         let mut response = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
