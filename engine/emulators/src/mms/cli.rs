@@ -328,22 +328,26 @@ fn run_admin(args: AdminArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints a table to stdout; stops quietly when stdout is closed (`... assets | head`).
 fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
+    use std::io::Write;
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: Vec<String>| {
+    let mut out = std::io::stdout().lock();
+    let mut line = |cells: Vec<String>| {
         let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        println!("{}", padded.join("  ").trim_end());
+        writeln!(out, "{}", padded.join("  ").trim_end())
     };
-    line(headers.iter().map(|h| h.to_string()).collect());
-    if rows.is_empty() {
-        println!("(none)");
-    }
-    for row in rows {
-        line(row);
+    let written = line(headers.iter().map(|h| h.to_string()).collect())
+        .and_then(|()| if rows.is_empty() { line(vec!["(none)".into()]) } else { Ok(()) })
+        .and_then(|()| rows.into_iter().try_for_each(&mut line));
+    if let Err(error) = written
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the table: {error}");
     }
 }
