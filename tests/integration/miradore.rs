@@ -132,6 +132,27 @@ fn live_dry_run_prints_what_a_snapshot_of_the_same_data_prints() {
     pretty_assertions::assert_eq!(text_live.stdout, text_offline.stdout);
 }
 
+/// `examples/demo.sh` serves the estate the emulator generates with 60 devices, seed 17 and 12
+/// applications on average: it must be the shipped example, byte for byte, so that the README's
+/// first command runs on the data `examples/estate` documents and `expected.txt` checks.
+#[test]
+fn the_demo_estate_is_the_shipped_example_snapshot() {
+    let demo = Estate::generate_with(GenerateOptions { devices: 60, seed: 17, mean_applications: 12 });
+    let site = Miradore::start(&demo, KEY, Faults::default());
+    let scratch = Scratch::new("demo-estate");
+    let folder = scratch.join("pages");
+    Test::new().args(["snapshot", "--rules", DEFAULT_RULES, "--out"]).arg(&folder).miradore(&site).run();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/estate/snapshot");
+    let mut names: Vec<_> = std::fs::read_dir(&shipped).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names.len(), 5, "{names:?}");
+    for name in names {
+        let saved = std::fs::read_to_string(folder.join(&name)).unwrap_or_default();
+        let expected = std::fs::read_to_string(shipped.join(&name)).unwrap();
+        pretty_assertions::assert_eq!(saved, expected, "{name:?}");
+    }
+}
+
 #[test]
 fn live_dry_run_over_https_trusting_the_emulator_certificate() {
     let expected = clean_run(DEFAULT_RULES);
