@@ -228,6 +228,7 @@ async fn body(
         allow_mass_retirement: args.allow_mass_retirement,
     };
     let retirements = state.planner.retirements(fetched.is_ok(), Some(&owned), &limit);
+    state.summary.already_gone = state.planner.already_gone;
     let mut outcome = Ok(());
     let mut blocked = Vec::new();
     match retirements {

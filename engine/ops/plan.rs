@@ -32,6 +32,8 @@ pub struct Planner {
     pub failures: Vec<Problem>,
     /// The devices that claimed first, and held-back retirements, for the report.
     pub warnings: Vec<Problem>,
+    /// Retirements with nothing to retire: MMS holds no asset of this connector, or it is retired.
+    pub already_gone: u64,
 }
 
 /// The retirements that may be sent, or why none may.
@@ -137,6 +139,14 @@ impl Planner {
             let retirable = owned.is_none_or(|owned| is_retirable(owned.get(&operation.identity)));
             if retirable {
                 send.push(operation);
+            } else {
+                // Deleted before it was ever imported, retired already, or another connector's.
+                self.already_gone += 1;
+                tracing::debug!(
+                    device = %operation.device_id,
+                    identity = %format_args!("{}:{}", operation.identity.kind, operation.identity.value),
+                    "not retired: MMS holds no asset of this connector to retire"
+                );
             }
         }
         let owned_active =
@@ -214,6 +224,7 @@ mod tests {
             panic!()
         };
         assert_eq!(sent.iter().map(|op| op.identity.value.as_str()).collect::<Vec<_>>(), ["A"]);
+        assert_eq!(planner.already_gone, 2);
     }
 
     #[test]

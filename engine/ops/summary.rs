@@ -20,6 +20,9 @@ pub struct Summary {
     /// Devices the MDM lists as retired or deleted; the guards may hold some back (each is a
     /// warning), so `operations` can count fewer retirements.
     pub to_retire: u64,
+    /// Of those, how many MMS holds no asset of this connector for (deleted before they were
+    /// ever imported, or retired already): nothing to send.
+    pub already_gone: u64,
     /// Devices whose mapping failed.
     pub failed: u64,
     /// Operations that go out (past the guards), by type.
@@ -65,7 +68,10 @@ impl std::fmt::Display for Summary {
         for (reason, count) in &self.skipped {
             writeln!(out, "  {reason}: {count}")?;
         }
-        writeln!(out, "to retire:    {}", self.to_retire)?;
+        match self.already_gone {
+            0 => writeln!(out, "to retire:    {}", self.to_retire)?,
+            gone => writeln!(out, "to retire:    {} ({gone} not in MMS or retired already)", self.to_retire)?,
+        }
         writeln!(out, "failed:       {}", self.failed)?;
         let operations: Vec<String> = self.operations.iter().map(|(name, count)| format!("{name} {count}")).collect();
         write!(out, "operations:   {}", if operations.is_empty() { "none".to_string() } else { operations.join(", ") })

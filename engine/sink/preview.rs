@@ -63,7 +63,9 @@ pub fn write_retirements(
     errors: &mut dyn Write,
     format: Format,
 ) -> std::io::Result<()> {
-    match preview.planner.retirements(fetch_complete, owned, &RetirementLimit::default()) {
+    let retirements = preview.planner.retirements(fetch_complete, owned, &RetirementLimit::default());
+    preview.summary.already_gone = preview.planner.already_gone;
+    match retirements {
         Retirements::Send(operations) => {
             for operation in &operations {
                 preview.summary.planned(std::slice::from_ref(operation));
