@@ -28,88 +28,91 @@ const QUEUED_BATCHES: usize = 16;
 
 /// Runs the sync.
 pub fn run(args: &SyncArgs, logging: &Logging) -> Exit {
+    // A run that cannot start still leaves a report saying why, for the scheduler that reads it.
+    let not_started = |exit: Exit, diagnostics: Vec<Diagnostic>| {
+        print_diagnostics(&diagnostics, Format::Text);
+        let reason = diagnostics.first().map_or_else(|| "the run did not start".into(), |d| d.message.clone());
+        write_report(args, &Report { result: Some(RunResult::Failed), reason: Some(reason), ..Report::default() });
+        exit
+    };
     let program = match load_program(&args.rules) {
         Ok(program) => Arc::new(program),
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics, Format::Text);
-            return Exit::InvalidInput;
-        }
+        Err(diagnostics) => return not_started(Exit::InvalidInput, diagnostics),
     };
     let settings = match args.mms.settings() {
         Ok(Some(settings)) => settings,
         Ok(None) => {
-            print_diagnostics(
-                &[Diagnostic::error(crate::diag::Code::MmsSetup, "sync needs --mms-url URL")],
-                Format::Text,
-            );
-            return Exit::InvalidInput;
+            let missing = Diagnostic::error(crate::diag::Code::MmsSetup, "sync needs --mms-url URL");
+            return not_started(Exit::InvalidInput, vec![missing]);
         }
-        Err(diagnostic) => {
-            print_diagnostics(&[diagnostic], Format::Text);
-            return Exit::InvalidInput;
-        }
+        Err(diagnostic) => return not_started(Exit::InvalidInput, vec![diagnostic]),
     };
     let client = match Client::new(settings) {
         Ok(client) => Arc::new(client) as Arc<dyn Mms>,
-        Err(error) => {
-            print_diagnostics(&[error.diagnostic()], Format::Text);
-            return Exit::InvalidInput;
-        }
+        Err(error) => return not_started(Exit::InvalidInput, vec![error.diagnostic()]),
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(diagnostic) => {
-            print_diagnostics(&[diagnostic], Format::Text);
-            return Exit::Remote;
-        }
+        Err(diagnostic) => return not_started(Exit::Remote, vec![diagnostic]),
     };
-    let (exit, report) = runtime.block_on(sync(args, program, client, logging));
-    if let Some(report) = report {
-        println!("{}", report.summary);
-        if !report.applied.is_empty() {
-            let applied: Vec<String> = report
-                .applied
-                .iter()
-                .map(|(operation, statuses)| {
-                    let statuses: Vec<String> =
-                        statuses.iter().map(|(status, count)| format!("{status} {count}")).collect();
-                    format!("{operation} ({})", statuses.join(", "))
-                })
-                .collect();
-            println!("applied:      {}", applied.join("; "));
-        }
-        println!("warnings:     {}", report.warnings.len());
-        println!("not applied:  {}", report.not_applied.len());
-        if let Some(reason) = &report.reason {
-            println!("result:       Failed: {reason}");
-        } else {
-            println!("result:       Success");
-        }
-        if let Some(path) = &args.report {
-            let written = serde_json::to_string_pretty(&report)
-                .map_err(std::io::Error::other)
-                .and_then(|json| std::fs::write(path, json + "\n"));
-            if let Err(error) = written {
-                eprintln!("mapper: cannot write the report `{}`: {error}", path.display());
-            }
-        }
+    let (exit, report) = match runtime.block_on(sync(args, program, client, logging)) {
+        (exit, Ok(report)) => (exit, report),
+        (exit, Err(diagnostic)) => return not_started(exit, vec![diagnostic]),
+    };
+    println!("{}", report.summary);
+    if !report.applied.is_empty() {
+        let applied: Vec<String> = report
+            .applied
+            .iter()
+            .map(|(operation, statuses)| {
+                let statuses: Vec<String> =
+                    statuses.iter().map(|(status, count)| format!("{status} {count}")).collect();
+                format!("{operation} ({})", statuses.join(", "))
+            })
+            .collect();
+        println!("applied:      {}", applied.join("; "));
     }
+    println!("warnings:     {}", report.warnings.len());
+    println!("not applied:  {}", report.not_applied.len());
+    if let Some(reason) = &report.reason {
+        println!("result:       Failed: {reason}");
+    } else {
+        println!("result:       Success");
+    }
+    write_report(args, &report);
     exit
 }
 
-/// Steps 2 to 9. Returns the exit and the report (none when the run never started).
-async fn sync(args: &SyncArgs, program: Arc<Program>, mms: Arc<dyn Mms>, logging: &Logging) -> (Exit, Option<Report>) {
+/// Writes `report` to `--report FILE`, when given.
+fn write_report(args: &SyncArgs, report: &Report) {
+    let Some(path) = &args.report else {
+        return;
+    };
+    let written = serde_json::to_string_pretty(report)
+        .map_err(std::io::Error::other)
+        .and_then(|json| std::fs::write(path, json + "\n"));
+    if let Err(error) = written {
+        eprintln!("mapper: cannot write the report `{}`: {error}", path.display());
+    }
+}
+
+/// Steps 2 to 9. Returns the exit and the report, or why the run never started.
+async fn sync(
+    args: &SyncArgs,
+    program: Arc<Program>,
+    mms: Arc<dyn Mms>,
+    logging: &Logging,
+) -> (Exit, Result<Report, Diagnostic>) {
     let state = match mms.status().await {
         Ok(state) => state,
-        Err(error) => return (fail(&error), None),
+        Err(error) => return (exit_of(&error), Err(error.diagnostic())),
     };
     if let Err(error) = state.require_active() {
-        print_diagnostics(&[error.diagnostic()], Format::Text);
-        return (Exit::NotAuthorized, None);
+        return (Exit::NotAuthorized, Err(error.diagnostic()));
     }
     let run = match mms.start_run().await {
         Ok(run) => run,
-        Err(error) => return (fail(&error), None),
+        Err(error) => return (exit_of(&error), Err(error.diagnostic())),
     };
     tracing::info!(run = %run, "run started");
     let mut report = Report::default();
@@ -143,9 +146,9 @@ async fn sync(args: &SyncArgs, program: Arc<Program>, mms: Arc<dyn Mms>, logging
     };
     if let Err(error) = mms.stop_run(run, &stop).await {
         print_diagnostics(&[error.diagnostic()], Format::Text);
-        return (if exit == Exit::Success { Exit::Remote } else { exit }, Some(report));
+        return (if exit == Exit::Success { Exit::Remote } else { exit }, Ok(report));
     }
-    (exit, Some(report))
+    (exit, Ok(report))
 }
 
 /// Steps 4 to 8, after the start event.
@@ -339,11 +342,6 @@ pub fn exit_of(error: &MmsError) -> Exit {
         MmsError::Setup(_) => Exit::InvalidInput,
         _ => Exit::Remote,
     }
-}
-
-fn fail(error: &MmsError) -> Exit {
-    print_diagnostics(&[error.diagnostic()], Format::Text);
-    exit_of(error)
 }
 
 fn progress_bar() -> indicatif::ProgressBar {

@@ -429,6 +429,10 @@ fn an_unauthorized_connector_stops_after_the_authorization_check() {
     assert!(mms.runs().is_empty(), "{:?}", mms.runs());
     assert!(mms.assets().is_empty());
     assert!(site.requests().is_empty(), "Miradore was read: {:?}", site.requests());
+    // The report, for the scheduler that reads it, says why nothing ran.
+    assert_eq!(synced.report()["result"], "Failed");
+    assert!(synced.report()["reason"].as_str().unwrap().contains("not authorized"), "{}", synced.report());
+    assert_eq!(synced.report()["summary"]["devices_read"], 0);
 }
 
 #[test]
