@@ -9,7 +9,7 @@
 //! so they are exactly what the real path produces.
 //!
 //! The hand-written mapping must give the same outcome as the engine for every record; this is
-//! asserted before any timing, so the ratio compares equal work. The target (DESIGN.md: the
+//! asserted before any timing, so the ratio compares equal work. The target (docs/performance.md: the
 //! engine within 2x of hand-written Rust) is reported, not enforced.
 
 use std::collections::BTreeMap;

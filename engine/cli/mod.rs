@@ -11,7 +11,7 @@ mod snapshot;
 mod sync;
 mod validate;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use clap::Parser;
 
@@ -55,8 +55,13 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
             }
         }
         Format::Json => {
+            // A closed stdout (`validate --format json | head -1`) ends the listing quietly.
+            let mut out = std::io::stdout().lock();
             for diagnostic in diagnostics {
-                println!("{}", serde_json::to_string(&render_json(diagnostic)).unwrap_or_default());
+                let line = serde_json::to_string(&render_json(diagnostic)).unwrap_or_default();
+                if writeln!(out, "{line}").is_err() {
+                    break;
+                }
             }
         }
     }

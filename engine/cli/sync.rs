@@ -1,4 +1,4 @@
-//! CLI: `mapper sync`, the whole run of DESIGN.md: authorization check, start event,
+//! CLI: `mapper sync`, the whole run (docs/design.md): authorization check, start event,
 //! configuration, fetch, evaluate, guards, send, stop event (also when the run fails), summary
 //! and report.
 

@@ -146,6 +146,8 @@ fn parse_error(file: &Arc<SourceFile>, embedded: &Embedded, error: &ParseError, 
 /// Fails on calls to functions the engine does not have, with "did you mean".
 fn check_functions(engine: &Engine, file: &Arc<SourceFile>, embedded: &Embedded, ast: &AST) -> Result<(), Diagnostic> {
     let known = known_functions(engine);
+    // Functions the script defines itself (`fn twice(x) { x * 2 } twice(size)`) are known too.
+    let own: Vec<String> = ast.iter_functions().map(|function| function.name.to_string()).collect();
     let mut unknown = None;
     ast.walk(&mut |path| {
         let call = match path.last() {
@@ -159,7 +161,7 @@ fn check_functions(engine: &Engine, file: &Arc<SourceFile>, embedded: &Embedded,
             _ => None,
         };
         match call {
-            Some((name, position)) if !known.iter().any(|known| known == name) => {
+            Some((name, position)) if !known.iter().chain(&own).any(|known| known == name) => {
                 unknown = Some((name.to_string(), position));
                 false
             }

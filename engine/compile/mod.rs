@@ -378,6 +378,17 @@ mod tests {
         assert_send_sync::<super::Program>();
     }
 
+    /// A function the expression defines itself is not an unknown function.
+    #[test]
+    fn expressions_may_define_their_own_functions() {
+        let text = "version: 1\nfields:\n  s: { optional: $.S }\n  t: { expr: 'fn clean(x) { trim(x) } clean(s)' }\n\
+                    identity:\n  - kind: serial\n    value: t\noperations:\n  import_inventory:\n";
+        let (rule_set, diagnostics) = crate::rules::load_text("t.yaml", text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let compiled = super::compile(&rule_set.expect("a rule set"));
+        assert!(compiled.is_ok(), "{:?}", compiled.err());
+    }
+
     /// The default rules' filters and `retired` run natively, and applications are read
     /// straight from their fields (the evaluation bench depends on both).
     #[test]

@@ -31,7 +31,7 @@ pub struct JsonDiagnostic<'a> {
 pub fn render_json(diagnostic: &Diagnostic) -> JsonDiagnostic<'_> {
     let location = diagnostic.location();
     JsonDiagnostic {
-        file: location.map(|(file, _, _)| file),
+        file: location.map(|(file, _, _)| file).or(diagnostic.file.as_ref().map(|file| file.name.as_str())),
         line: location.map(|(_, line, _)| line),
         column: location.map(|(_, _, column)| column),
         code: diagnostic.code.as_str(),

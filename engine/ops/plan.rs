@@ -1,4 +1,5 @@
-//! Plan: turning the stream of outcomes into what is sent, with the guards of DESIGN.md step 7.
+//! Plan: turning the stream of outcomes into what is sent, with the guards over a whole run
+//! (docs/design.md, "Sending to MMS").
 //! Imports go out as devices arrive; retirements are held until the fetch is known complete,
 //! then checked: only identities that no device of this run imports (a device re-enrolled under
 //! the same serial number keeps its asset), only assets this connector imported (when MMS was

@@ -20,7 +20,11 @@ pub fn load_file(path: &str) -> (Option<RuleSet>, Vec<Diagnostic>) {
     match std::fs::read_to_string(path) {
         Ok(text) => load_text(path, text),
         Err(error) => {
-            (None, vec![Diagnostic::error(Code::UnreadableFile, format!("cannot read rules file `{path}`: {error}"))])
+            let mut diagnostic =
+                Diagnostic::error(Code::UnreadableFile, format!("cannot read rules file `{path}`: {error}"));
+            // No place to point at, but the JSON output still names the file.
+            diagnostic.file = Some(SourceFile::new(path, ""));
+            (None, vec![diagnostic])
         }
     }
 }

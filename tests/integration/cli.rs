@@ -71,6 +71,14 @@ fn dry_run_with_bad_rules_exits_with_invalid_input() {
 }
 
 #[test]
+fn an_unreadable_rules_file_is_named_in_json_too() {
+    let output = mapper().args(["validate", "--rules", "no/such/rules.yaml", "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((line["file"].as_str(), line["code"].as_str()), (Some("no/such/rules.yaml"), Some("E0108")));
+}
+
+#[test]
 fn a_retirement_percentage_outside_0_to_100_is_refused() {
     for value in ["NaN", "-1", "150", "ten"] {
         let flag = format!("--max-retire-percent={value}");
