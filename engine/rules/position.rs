@@ -18,6 +18,10 @@ pub fn offset_of_char(source: &str, span: &Range<usize>, style: ScalarStyle, val
     let units = raw_units(raw, style, block_indent);
     let mut cursor = 0;
     let mut found = span.start;
+    // Just after the last visible character so far: where "one past the end" points, so that an
+    // error at the end of an expression lands on its last line, before any closing quote or the
+    // newlines that end a block scalar.
+    let mut after_visible = span.start;
     for (index, wanted) in value.chars().enumerate() {
         let Some(position) = units[cursor..]
             .iter()
@@ -31,10 +35,12 @@ pub fn offset_of_char(source: &str, span: &Range<usize>, style: ScalarStyle, val
         if index == char_index {
             return found;
         }
+        if !wanted.is_whitespace() {
+            after_visible = found + raw.get(offset..).and_then(|rest| rest.chars().next()).map_or(1, char::len_utf8);
+        }
     }
-    // One past the end: the position just after the last character.
     if char_index >= value.chars().count() {
-        return units.get(cursor).map_or(span.end, |&(_, offset)| span.start + offset);
+        return after_visible;
     }
     found
 }
@@ -138,6 +144,29 @@ mod tests {
     #[test]
     fn folded_blocks() {
         check("a: >\n  first line\n  second yy\n", "a", "yy");
+    }
+
+    /// "One past the end" (where a parser reports an incomplete script) lands just after the
+    /// last visible character: on the closing quote, or at the end of the block's last line,
+    /// never on the next key.
+    #[test]
+    fn one_past_the_end() {
+        for (text, expected) in [
+            ("a: '1 +'\nb: 2\n", "'\nb"),
+            ("a: \"1 +\"\nb: 2\n", "\"\nb"),
+            ("a: 1 +\nb: 2\n", "\nb"),
+            ("a: |\n  let x = 1;\n  x +\n\nb: 2\n", "\n\nb"),
+            ("a: >-\n  x +\nb: 2\n", "\nb"),
+        ] {
+            let file = SourceFile::new("t.yaml", text);
+            let root = parse(&file).unwrap();
+            let NodeKind::Mapping(pairs) = root.kind else { panic!() };
+            let (_, node) = pairs.iter().find(|(k, _)| k.as_scalar().unwrap().text == "a").unwrap();
+            let scalar = node.as_scalar().unwrap();
+            let end = scalar.text.chars().count();
+            let offset = offset_of_char(text, &node.span, scalar.style, &scalar.text, end);
+            assert!(text[offset..].starts_with(expected), "{text:?}: {:?}", &text[offset..]);
+        }
     }
 
     #[test]
