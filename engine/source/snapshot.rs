@@ -43,47 +43,110 @@ pub fn read(path: &Path) -> Result<Vec<Record>, Diagnostic> {
 }
 
 /// The records of a snapshot, streamed page by page. After the iterator ends, [`Snapshot::finish`]
-/// tells whether every page could be read.
+/// tells whether every page could be read and the snapshot was complete.
 pub struct Snapshot {
     devices: VecDeque<PathBuf>,
     software: VecDeque<PathBuf>,
     join: Join,
     ready: VecDeque<Record>,
     error: Option<Diagnostic>,
+    /// Per query (devices, software): what the first page announced, and the records read.
+    counts: [Count; 2],
 }
 
+/// What one query's pages announced and held.
+#[derive(Debug, Default, Clone, Copy)]
+struct Count {
+    announced: Option<u64>,
+    read: u64,
+}
+
+const QUERIES: [&str; 2] = ["device", "software"];
+
 impl Snapshot {
-    /// Lists the pages of the snapshot at `path`.
+    /// Lists the pages of the snapshot at `path`, and checks from the first page of each query
+    /// that none of its pages is missing: a snapshot is complete, as a live fetch must be, or it
+    /// is refused before any device is mapped.
     pub fn open(path: &Path) -> Result<Snapshot, Diagnostic> {
         let (software, devices): (Vec<PathBuf>, Vec<PathBuf>) = page_files(path)?
             .into_iter()
             .partition(|file| file.file_name().is_some_and(|name| name.to_string_lossy().starts_with("software")));
+        for (query, files) in QUERIES.into_iter().zip([&devices, &software]) {
+            let Some(first) = files.first() else { continue };
+            let page = read_page(first)?;
+            let rows = page.records.len() as u64;
+            if let Some(total) = page.total
+                && rows > 0
+                && (files.len() as u64) < total.div_ceil(rows)
+            {
+                return Err(incomplete(
+                    path,
+                    format!(
+                        "its {query} query announces {total} devices in pages of {rows}, which takes {} pages, but it holds {}",
+                        total.div_ceil(rows),
+                        files.len()
+                    ),
+                ));
+            }
+        }
         Ok(Snapshot {
             join: Join::new(!software.is_empty()),
             devices: devices.into(),
             software: software.into(),
             ready: VecDeque::new(),
             error: None,
+            counts: [Count::default(); 2],
         })
     }
 
-    /// `Err` when a page could not be read: the records before it were complete, the rest is missing.
+    /// `Err` when a page could not be read, or the pages of a query hold fewer or more devices
+    /// than they announce: the snapshot is incomplete, as a fetch would be.
     pub fn finish(self) -> Result<(), Diagnostic> {
-        self.error.map_or(Ok(()), Err)
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        for (query, count) in QUERIES.into_iter().zip(self.counts) {
+            if let Some(announced) = count.announced
+                && announced != count.read
+            {
+                return Err(Diagnostic::error(
+                    Code::MiradoreIncomplete,
+                    format!(
+                        "the snapshot is incomplete: its {query} query announces {announced} devices, its pages hold {}",
+                        count.read
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
-    fn page(&mut self, file: &Path) -> Option<Vec<serde_json::Map<String, serde_json::Value>>> {
-        let body = std::fs::read(file).map_err(|error| {
-            Diagnostic::error(Code::SnapshotUnreadable, format!("cannot read `{}`: {error}", file.display()))
-        });
-        match body.and_then(|body| parse_page(&body).map_err(|error| page_error(file, error))) {
-            Ok(page) => Some(page.records),
+    fn page(&mut self, file: &Path, query: usize) -> Option<Vec<serde_json::Map<String, serde_json::Value>>> {
+        match read_page(file) {
+            Ok(page) => {
+                let count = &mut self.counts[query];
+                count.announced = count.announced.or(page.total);
+                count.read += page.records.len() as u64;
+                Some(page.records)
+            }
             Err(diagnostic) => {
                 self.error = Some(diagnostic);
                 None
             }
         }
     }
+}
+
+fn read_page(file: &Path) -> Result<super::xml::Page, Diagnostic> {
+    let body = std::fs::read(file).map_err(|error| {
+        Diagnostic::error(Code::SnapshotUnreadable, format!("cannot read `{}`: {error}", file.display()))
+    })?;
+    parse_page(&body).map_err(|error| page_error(file, error))
+}
+
+fn incomplete(path: &Path, why: String) -> Diagnostic {
+    Diagnostic::error(Code::MiradoreIncomplete, format!("the snapshot `{}` is incomplete: {why}", path.display()))
+        .help("save it again with `mapper snapshot`; nothing is mapped from an incomplete snapshot")
 }
 
 impl Iterator for Snapshot {
@@ -99,10 +162,10 @@ impl Iterator for Snapshot {
             }
             let read_software = self.join.waiting() || self.devices.is_empty();
             if read_software && let Some(file) = self.software.pop_front() {
-                let records = self.page(&file)?;
+                let records = self.page(&file, 1)?;
                 self.join.add_software(records);
             } else if let Some(file) = self.devices.pop_front() {
-                let records = self.page(&file)?;
+                let records = self.page(&file, 0)?;
                 self.join.add_devices(records);
             } else {
                 self.join.software_ended();
@@ -129,5 +192,49 @@ pub fn page_error(file: &Path, error: PageError) -> Diagnostic {
                 code.map(|code| format!(" {code}")).unwrap_or_default()
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(name: &str, pages: &[(&str, &str)]) -> PathBuf {
+        let folder = std::env::temp_dir().join(format!("mapper-snapshot-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (file, body) in pages {
+            std::fs::write(folder.join(file), body).unwrap();
+        }
+        folder
+    }
+
+    fn page(total: u64, ids: &[u32]) -> String {
+        let devices: String = ids.iter().map(|id| format!("<Device><ID>{id}</ID></Device>")).collect();
+        format!("<Content><Items count=\"{total}\">{devices}</Items></Content>")
+    }
+
+    #[test]
+    fn pages_that_hold_other_than_they_announce_are_incomplete() {
+        let (one, two) = (page(3, &[1, 2]), page(3, &[3, 4]));
+        let path = folder("more", &[("device-1.xml", &one), ("device-2.xml", &two)]);
+        let mut snapshot = Snapshot::open(&path).unwrap();
+        assert_eq!(snapshot.by_ref().count(), 4);
+        let error = snapshot.finish().unwrap_err();
+        assert_eq!(error.code, Code::MiradoreIncomplete);
+        assert!(error.message.contains("announces 3 devices, its pages hold 4"), "{}", error.message);
+
+        let complete = page(3, &[3]);
+        let path = folder("complete", &[("device-1.xml", &one), ("device-2.xml", &complete)]);
+        let mut snapshot = Snapshot::open(&path).unwrap();
+        assert_eq!(snapshot.by_ref().count(), 3);
+        assert!(snapshot.finish().is_ok());
+    }
+
+    #[test]
+    fn a_missing_page_is_refused_before_any_record() {
+        let path = folder("gap", &[("device-1.xml", &page(5, &[1, 2]))]);
+        let error = Snapshot::open(&path).err().expect("refused");
+        assert!(error.message.contains("takes 3 pages, but it holds 1"), "{}", error.message);
     }
 }

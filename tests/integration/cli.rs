@@ -88,6 +88,28 @@ fn a_retirement_percentage_outside_0_to_100_is_refused() {
     }
 }
 
+/// The example snapshot less some of its pages is refused as incomplete, as a live fetch with
+/// a page missing would be: nothing is mapped from it.
+#[test]
+fn dry_run_refuses_a_snapshot_with_a_page_missing() {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/estate/snapshot");
+    for missing in ["software-00002.xml", "software-00003.xml"] {
+        let scratch = crate::support::Scratch::new("snapshot-gap");
+        for entry in std::fs::read_dir(&shipped).unwrap() {
+            let name = entry.unwrap().file_name();
+            if name != missing {
+                std::fs::copy(shipped.join(&name), scratch.join(&name)).unwrap();
+            }
+        }
+        let output =
+            mapper().args(["dry-run", "--format", "json", "--snapshot"]).arg(scratch.join("")).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(5), "{missing}: {stderr}");
+        assert!(stderr.contains("E0406") && stderr.contains("incomplete"), "{missing}: {stderr}");
+        assert!(output.stdout.is_empty(), "{missing}: operations were printed");
+    }
+}
+
 #[test]
 fn dry_run_reports_a_missing_snapshot() {
     let output = mapper().args(["dry-run", "--snapshot", "does/not/exist"]).output().unwrap();
