@@ -2,7 +2,8 @@
 # A whole `mapper sync` on the example estate, with no accounts or servers to set up:
 # starts the Miradore emulator (HTTPS, the 60 devices of examples/estate) and the MMS emulator
 # (its state in a SQLite file), authorizes and configures the connector as an MMS admin would,
-# runs the sync, and lists the assets MMS now holds. Everything listens on 127.0.0.1 only.
+# prints the operations the sync will send (a dry run), runs the sync, and lists the assets MMS
+# now holds. Everything listens on 127.0.0.1 only.
 #
 #   examples/demo.sh            # keeps the MMS database in target/demo/ to look at afterwards
 #   MAPPER_DEMO_DIR=DIR examples/demo.sh
@@ -42,9 +43,14 @@ mms_url=$(head -n 1 "$work/mms.out")
 
 echo "Miradore emulator: $miradore_url/acme    MMS emulator: $mms_url"
 echo
+connection=(--mms-url "$mms_url" --connector-key-file "$work/connector.key" --mms-trust-cert "$work/mms.pem"
+    --miradore-url "$miradore_url" --trust-cert "$work/miradore.pem")
+echo "== What the sync will send (mapper dry-run: reads Miradore and MMS, writes nothing) =="
+"$bin/mapper" dry-run --rules rules/default.yaml "${connection[@]}"
+echo
+echo "== The sync =="
 status=0
-"$bin/mapper" sync --rules rules/default.yaml --mms-url "$mms_url" --connector-key-file "$work/connector.key" \
-    --mms-trust-cert "$work/mms.pem" --miradore-url "$miradore_url" --trust-cert "$work/miradore.pem" \
+"$bin/mapper" sync --rules rules/default.yaml "${connection[@]}" \
     --report "$work/report.json" --log-file "$work/mapper.log" || status=$?
 echo
 echo "Assets in MMS now:"
