@@ -211,8 +211,7 @@ fn check_same_outcomes(program: &Program, records: &[Record]) {
                 operations == expected && passed_over == expected_passed_over
             }
             (Outcome::Failed(error), Mapped::NoIdentity(passed_over)) => {
-                let reasons: Vec<String> =
-                    passed_over.iter().map(|passed| format!("{}: {}", passed.kind, passed.reason)).collect();
+                let reasons: Vec<String> = passed_over.iter().map(PassedOver::to_string).collect();
                 error.diagnostic.code == mapper::diag::Code::NoIdentity
                     && error.diagnostic.message.contains(&reasons.join("; "))
             }
@@ -260,27 +259,28 @@ fn hand_written(record: &Record) -> Mapped {
 
     // Identity: serial, hardware serial, IMEI (checked), UDID.
     let imei = device_field("IMEI");
-    let keys: [(&str, Option<String>, bool); 4] = [
-        ("serial", serial_number.map(str::to_owned), false),
-        ("serial", device_field("HardwareSerialNumber").map(str::to_owned), false),
-        ("imei", imei.and_then(to_imei), true),
-        ("udid", device_field("UDID").map(str::to_owned), false),
+    let keys: [(&str, &str, Option<String>, bool); 4] = [
+        ("serial", "serial_number", serial_number.map(str::to_owned), false),
+        ("serial", "hardware_serial", device_field("HardwareSerialNumber").map(str::to_owned), false),
+        ("imei", "to_imei(imei)", imei.and_then(to_imei), true),
+        ("udid", "udid", device_field("UDID").map(str::to_owned), false),
     ];
     let mut passed_over = Vec::new();
     let mut identity = None;
-    for (kind, value, checked) in keys {
+    for (kind, key, value, checked) in keys {
         let reason = match present(value.as_deref()) {
             None => Some("no value".to_string()),
             Some(text) => invalid_reason(text),
         };
         if let Some(reason) = reason {
-            passed_over.push(PassedOver { kind: kind.to_string(), reason });
+            passed_over.push(PassedOver { kind: kind.to_string(), key: key.to_string(), reason });
             continue;
         }
         let text = value.unwrap_or_default();
         if checked && to_imei(&text).is_none() {
             passed_over.push(PassedOver {
                 kind: kind.to_string(),
+                key: key.to_string(),
                 reason: format!("`{text}` failed the key's `valid` check"),
             });
             continue;

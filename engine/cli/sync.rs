@@ -201,6 +201,12 @@ async fn body(
             for record in records {
                 let outcome = evaluate(&program, &record);
                 let operations = state.planner.plan(&outcome, &mut state.summary);
+                if let Outcome::Mapped { device_id, passed_over, .. } = &outcome
+                    && !passed_over.is_empty()
+                {
+                    let passed_over = crate::sink::preview::passed_over_text(passed_over);
+                    tracing::debug!(device = %device_id, %passed_over, "identity keys passed over");
+                }
                 if let Outcome::Failed(error) = &outcome {
                     progress.suspend(|| eprintln!("{}", render_text(&error.diagnostic, colour)));
                     state.failures.push(Problem {

@@ -57,8 +57,16 @@ impl Outcome {
 pub struct PassedOver {
     /// The key's kind.
     pub kind: String,
+    /// The key's value expression as written (two keys may share a kind).
+    pub key: String,
     /// Why.
     pub reason: String,
+}
+
+impl std::fmt::Display for PassedOver {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(out, "{} `{}`: {}", self.kind, self.key, self.reason)
+    }
 }
 
 /// A failed mapping: the device and a diagnostic pointing at the rule that failed.
@@ -136,8 +144,7 @@ impl<'a> Evaluator<'a> {
         }
         let (identity, passed_over) = self.identity()?;
         let Some(identity) = identity else {
-            let reasons: Vec<String> =
-                passed_over.iter().map(|passed| format!("{}: {}", passed.kind, passed.reason)).collect();
+            let reasons: Vec<String> = passed_over.iter().map(PassedOver::to_string).collect();
             let first = &program.identity[0].value;
             return Err(self.error(
                 Code::NoIdentity,
@@ -214,7 +221,11 @@ impl<'a> Evaluator<'a> {
                 Some(text) => invalid_reason(text),
             };
             if let Some(reason) = reason {
-                passed_over.push(PassedOver { kind: key.kind.clone(), reason });
+                passed_over.push(PassedOver {
+                    kind: key.kind.clone(),
+                    key: key.value.source.text.trim().into(),
+                    reason,
+                });
                 continue;
             }
             let text = text.unwrap_or_default();
@@ -226,6 +237,7 @@ impl<'a> Evaluator<'a> {
                 if !ok? {
                     passed_over.push(PassedOver {
                         kind: key.kind.clone(),
+                        key: key.value.source.text.trim().into(),
                         reason: format!("`{text}` failed the key's `valid` check"),
                     });
                     continue;

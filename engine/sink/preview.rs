@@ -37,6 +37,13 @@ pub fn write_devices(
         let operations = preview.planner.plan(&outcome, &mut preview.summary);
         for operation in &operations {
             write(out, operation, format)?;
+            // For people: why the identity is not the first key's (the JSON lines stay payloads).
+            if let (Format::Text, Action::ImportInventory { .. }, Outcome::Mapped { passed_over, .. }) =
+                (format, &operation.action, &outcome)
+                && !passed_over.is_empty()
+            {
+                writeln!(out, "    passed over: {}", passed_over_text(passed_over))?;
+            }
         }
         match &outcome {
             Outcome::Failed(error) => {
@@ -87,6 +94,12 @@ pub fn write_retirements(
         writeln!(errors, "warning: device {}: {}", warning.device_id, warning.reason)?;
     }
     Ok(())
+}
+
+/// The identity keys passed over before the one used, with their reasons.
+pub fn passed_over_text(passed_over: &[crate::eval::PassedOver]) -> String {
+    let reasons: Vec<String> = passed_over.iter().map(ToString::to_string).collect();
+    reasons.join("; ")
 }
 
 /// Writes one operation.

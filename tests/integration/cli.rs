@@ -110,6 +110,16 @@ fn dry_run_refuses_a_snapshot_with_a_page_missing() {
     }
 }
 
+/// The readable preview says why a device is not identified by its first identity key.
+#[test]
+fn dry_run_shows_the_identity_keys_passed_over() {
+    let output = mapper().args(["dry-run", "--snapshot", "examples/estate/snapshot"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let device_6 = stdout.split("import_inventory  device 6 ").nth(1).expect("device 6 is imported");
+    let passed = device_6.lines().find(|line| line.trim_start().starts_with("passed over:")).unwrap_or_default();
+    assert!(passed.contains("serial `serial_number`: placeholder `unknown`"), "{passed}");
+}
+
 #[test]
 fn dry_run_reports_a_missing_snapshot() {
     let output = mapper().args(["dry-run", "--snapshot", "does/not/exist"]).output().unwrap();
