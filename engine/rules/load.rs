@@ -108,12 +108,21 @@ impl Loader {
                 continue;
             }
             if !allowed.is_empty() && !allowed.contains(&name) {
-                suggested.extend(crate::diag::closest(name, allowed.iter().copied()));
+                let suggestion = crate::diag::closest(name, allowed.iter().copied());
+                suggested.extend(suggestion);
                 let diagnostic = Diagnostic::error(Code::UnknownKey, format!("unknown key `{name}` in {what}"))
                     .at(&self.file, key.span.clone(), "not a key of this mapping")
                     .did_you_mean(name, allowed.iter().copied())
                     .note(format!("{what} accepts: {}", allowed.join(", ")));
                 self.report(diagnostic);
+                // Read on as if it were spelt as suggested, so that what it holds is checked too
+                // and is not reported again as missing (`feilds:` would make every field unknown).
+                if let Some(suggestion) = suggestion
+                    && !pairs.iter().any(|(other, _)| other.as_scalar().is_some_and(|s| s.text == suggestion))
+                    && seen.insert(suggestion)
+                {
+                    entries.push((suggestion, key, value));
+                }
                 continue;
             }
             entries.push((name, key, value));
@@ -271,7 +280,15 @@ impl Loader {
             .iter()
             .filter_map(|(key, value)| {
                 let name = self.string(key)?;
-                let rule = self.field_rule(value)?;
+                // A field whose definition is broken (reported) keeps its name, as `()`, so that the
+                // expressions using it are not reported again as naming an unknown field.
+                let rule = self.field_rule(value).unwrap_or_else(|| {
+                    FieldRule::Expr(Embedded {
+                        text: "()".into(),
+                        span: value.span.clone(),
+                        style: serde_saphyr::granit_parser::ScalarStyle::Plain,
+                    })
+                });
                 Some((name, rule))
             })
             .collect()
