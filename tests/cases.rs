@@ -71,7 +71,7 @@ fn transcript(rules_name: &str, rules_text: &str, input: Option<&Path>) -> Strin
     let Some(input) = input else {
         return "valid\n".to_string();
     };
-    let records = match mapper::source::snapshot::read(input) {
+    let records = match mapper::source::snapshot::read(input, program.query.software.is_some()) {
         Ok(records) => records,
         Err(diagnostic) => return render_text(&diagnostic, false).replace(&*input.to_string_lossy(), "INPUT"),
     };

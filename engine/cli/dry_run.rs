@@ -50,7 +50,8 @@ fn dry_run(args: &DryRunArgs) -> Result<Exit, (Exit, Diagnostic)> {
     };
     let (written, fetched) = match &args.snapshot {
         Some(path) => {
-            let mut records = snapshot::Snapshot::open(path).map_err(|diagnostic| (Exit::Remote, diagnostic))?;
+            let mut records = snapshot::Snapshot::open(path, program.query.software.is_some())
+                .map_err(|diagnostic| (Exit::Remote, diagnostic))?;
             let written = preview(&mut records);
             (written, records.finish())
         }

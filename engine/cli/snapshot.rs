@@ -39,24 +39,30 @@ pub fn run(args: &SnapshotArgs) -> Exit {
             return Exit::Remote;
         }
     };
-    if let Err(error) = fetched {
-        print_diagnostics(&[error.diagnostic()], Format::Text);
-        return Exit::Remote;
-    }
     let (device_query, software_query) = queries(&program.query);
-    let manifest = serde_json::json!({
+    let mut manifest = serde_json::json!({
         "written_by": concat!("mapper ", env!("CARGO_PKG_VERSION")),
         "rules": args.rules.display().to_string(),
         "devices": devices,
         "device_query": { "select": device_query.select, "rows": device_query.rows },
         "software_query": software_query.map(|query| serde_json::json!({ "select": query.select, "rows": query.rows })),
     });
-    let manifest_path = args.out.join("snapshot.json");
+    // The pages saved before a failure stay for a bug report; the manifest marks them, so that
+    // `dry-run --snapshot` refuses them as it refuses an incomplete fetch.
+    let failure = fetched.err().map(|error| error.diagnostic());
+    if let Some(diagnostic) = &failure {
+        manifest["incomplete"] = serde_json::Value::String(diagnostic.message.clone());
+    }
+    let manifest_path = args.out.join(crate::source::snapshot::MANIFEST);
     if let Err(error) =
         std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n")
     {
         eprintln!("mapper: cannot write `{}`: {error}", manifest_path.display());
         return Exit::PartialFailure;
+    }
+    if let Some(diagnostic) = failure {
+        print_diagnostics(&[diagnostic], Format::Text);
+        return Exit::Remote;
     }
     if let Some(error) = writer.error.lock().ok().and_then(|slot| slot.clone()) {
         eprintln!("mapper: the snapshot in `{}` is incomplete: {error}", args.out.display());

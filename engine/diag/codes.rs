@@ -59,6 +59,7 @@ codes! {
     MiradoreUnknownSite = "E0405", "the Miradore site name is wrong";
     MiradoreIncomplete = "E0406", "the Miradore fetch is incomplete";
     MiradoreSetup = "E0407", "the Miradore connection settings are unusable";
+    MissingFromSoftwareQuery = "E0408", "a device is missing from the software query";
     MmsNotAuthorized = "E0501", "the MMS connector is not authorized yet";
     MmsDisabled = "E0502", "the MMS connector is disabled";
     MmsKeyRejected = "E0503", "MMS rejected the connector key";

@@ -89,6 +89,19 @@ pub fn evaluate(program: &Program, record: &Record) -> Outcome {
             ),
         }));
     }
+    if record.missing_software && program.software.is_some() {
+        return Outcome::Failed(Box::new(RecordError {
+            device_id: record.id.clone(),
+            diagnostic: Diagnostic::error(
+                Code::MissingFromSoftwareQuery,
+                format!(
+                    "device {}: not in the software query, so its applications are unknown; it is not mapped",
+                    record.id
+                ),
+            )
+            .help("the site changed between the device and the software query; the next run maps it"),
+        }));
+    }
     let slots = program.fields.len() + program.software.as_ref().map_or(0, |software| software.fields.len()) + 1;
     let mut evaluator = Evaluator { program, record, state: State::with_capacity(slots) };
     evaluator.run().unwrap_or_else(|diagnostic| {

@@ -89,12 +89,12 @@ impl Join {
             }
             let id = front.get("ID").and_then(|id| id.as_str()).unwrap_or_default().to_string();
             let mut record = self.pending.pop_front().unwrap_or_default();
-            if let Some(software) = self.software.remove(&id) {
-                for (key, value) in software {
-                    record.entry(key).or_insert(value);
-                }
+            let software = self.software.remove(&id);
+            let missing_software = self.with_software && software.is_none();
+            for (key, value) in software.into_iter().flatten() {
+                record.entry(key).or_insert(value);
             }
-            ready.push(Record::new(record));
+            ready.push(Record { missing_software, ..Record::new(record) });
         }
         ready
     }

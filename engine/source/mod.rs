@@ -12,12 +12,15 @@ pub struct Record {
     pub id: String,
     /// The record: elements as fields, list wrappers as arrays, text as strings.
     pub data: serde_json::Value,
+    /// The software query, which lists every device, went past this one without it: its
+    /// applications are unknown (the site changed between the two queries).
+    pub missing_software: bool,
 }
 
 impl Record {
     /// Wraps a parsed record, taking its ID from the `ID` field (empty when it has none).
     pub fn new(data: serde_json::Map<String, serde_json::Value>) -> Record {
         let id = data.get("ID").and_then(|id| id.as_str()).unwrap_or_default().to_string();
-        Record { id, data: serde_json::Value::Object(data) }
+        Record { id, data: serde_json::Value::Object(data), missing_software: false }
     }
 }

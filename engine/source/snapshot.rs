@@ -36,8 +36,8 @@ pub fn page_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 }
 
 /// Reads every record of the snapshot at `path` (see [`Snapshot`] to stream them).
-pub fn read(path: &Path) -> Result<Vec<Record>, Diagnostic> {
-    let mut snapshot = Snapshot::open(path)?;
+pub fn read(path: &Path, software_query: bool) -> Result<Vec<Record>, Diagnostic> {
+    let mut snapshot = Snapshot::open(path, software_query)?;
     let records: Vec<Record> = snapshot.by_ref().collect();
     snapshot.finish().map(|()| records)
 }
@@ -64,13 +64,25 @@ struct Count {
 const QUERIES: [&str; 2] = ["device", "software"];
 
 impl Snapshot {
-    /// Lists the pages of the snapshot at `path`, and checks from the first page of each query
-    /// that none of its pages is missing: a snapshot is complete, as a live fetch must be, or it
-    /// is refused before any device is mapped.
-    pub fn open(path: &Path) -> Result<Snapshot, Diagnostic> {
+    /// Lists the pages of the snapshot at `path`, and checks that none is missing: a snapshot is
+    /// complete, as a live fetch must be, or it is refused before any device is mapped. It is
+    /// incomplete when `mapper snapshot` said so in its manifest, when the rules read a separate
+    /// `software_query` and it holds none of its pages, or when a query holds fewer pages than
+    /// its first page's count and size require.
+    pub fn open(path: &Path, software_query: bool) -> Result<Snapshot, Diagnostic> {
+        if let Some(reason) = manifest_incomplete(path) {
+            return Err(incomplete(path, format!("`mapper snapshot` ended without all of it: {reason}")));
+        }
         let (software, devices): (Vec<PathBuf>, Vec<PathBuf>) = page_files(path)?
             .into_iter()
             .partition(|file| file.file_name().is_some_and(|name| name.to_string_lossy().starts_with("software")));
+        if software_query && software.is_empty() {
+            return Err(incomplete(
+                path,
+                "the rules read applications in a separate software query, and it holds no page of it (software-*.xml)"
+                    .into(),
+            ));
+        }
         for (query, files) in QUERIES.into_iter().zip([&devices, &software]) {
             let Some(first) = files.first() else { continue };
             let page = read_page(first)?;
@@ -136,6 +148,16 @@ impl Snapshot {
         }
     }
 }
+
+/// The manifest of a folder saved by `mapper snapshot` says why it is incomplete, if it is.
+fn manifest_incomplete(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path.join(MANIFEST)).ok()?;
+    let manifest: serde_json::Value = serde_json::from_str(&text).ok()?;
+    manifest.get("incomplete")?.as_str().map(str::to_string)
+}
+
+/// The manifest `mapper snapshot` writes beside the pages.
+pub const MANIFEST: &str = "snapshot.json";
 
 fn read_page(file: &Path) -> Result<super::xml::Page, Diagnostic> {
     let body = std::fs::read(file).map_err(|error| {
@@ -218,7 +240,7 @@ mod tests {
     fn pages_that_hold_other_than_they_announce_are_incomplete() {
         let (one, two) = (page(3, &[1, 2]), page(3, &[3, 4]));
         let path = folder("more", &[("device-1.xml", &one), ("device-2.xml", &two)]);
-        let mut snapshot = Snapshot::open(&path).unwrap();
+        let mut snapshot = Snapshot::open(&path, false).unwrap();
         assert_eq!(snapshot.by_ref().count(), 4);
         let error = snapshot.finish().unwrap_err();
         assert_eq!(error.code, Code::MiradoreIncomplete);
@@ -226,7 +248,7 @@ mod tests {
 
         let complete = page(3, &[3]);
         let path = folder("complete", &[("device-1.xml", &one), ("device-2.xml", &complete)]);
-        let mut snapshot = Snapshot::open(&path).unwrap();
+        let mut snapshot = Snapshot::open(&path, false).unwrap();
         assert_eq!(snapshot.by_ref().count(), 3);
         assert!(snapshot.finish().is_ok());
     }
@@ -234,7 +256,7 @@ mod tests {
     #[test]
     fn a_missing_page_is_refused_before_any_record() {
         let path = folder("gap", &[("device-1.xml", &page(5, &[1, 2]))]);
-        let error = Snapshot::open(&path).err().expect("refused");
+        let error = Snapshot::open(&path, false).err().expect("refused");
         assert!(error.message.contains("takes 3 pages, but it holds 1"), "{}", error.message);
     }
 }

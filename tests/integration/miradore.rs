@@ -338,6 +338,33 @@ fn an_incomplete_software_query_prints_no_device_without_its_software() {
     assert!(wrong.is_empty(), "{} operation(s) a complete fetch would not send, e.g.\n{}", wrong.len(), wrong[0]);
 }
 
+/// A snapshot that failed keeps the pages it saved (for a bug report), marked incomplete in its
+/// manifest; a dry run over it is refused as an incomplete fetch is, and maps nothing.
+#[test]
+fn a_failed_snapshot_is_marked_incomplete_and_refused_by_dry_run() {
+    let scratch = Scratch::new("failed-snapshot");
+    let rules = small_pages(&scratch);
+    let faults = Faults::default().with(FaultRule::server_error_on_page(1).on_query(QueryKind::Software).always());
+    let site = Miradore::start(&estate(), KEY, faults);
+    let folder = scratch.join("pages");
+    let saved = Test::new().args(["snapshot", "--rules", &rules, "--out"]).arg(&folder).miradore(&site).code(5).run();
+    assert!(saved.stderr.contains(INCOMPLETE), "{}", saved.stderr);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("snapshot.json")).unwrap()).unwrap();
+    assert!(manifest["incomplete"].as_str().is_some_and(|reason| reason.contains("software")), "{manifest}");
+
+    let offline = Test::new().args(["dry-run", "--rules", &rules, "--snapshot"]).arg(&folder).code(5).run();
+    assert!(offline.stderr.contains(INCOMPLETE), "{}", offline.stderr);
+    assert!(offline.stdout.is_empty(), "a failed snapshot was mapped:\n{}", offline.stdout);
+
+    // The device pages alone, without the manifest, are refused too: the rules read a software
+    // query and none of its pages is there.
+    std::fs::remove_file(folder.join("snapshot.json")).unwrap();
+    let pages_only = Test::new().args(["dry-run", "--rules", &rules, "--snapshot"]).arg(&folder).code(5).run();
+    assert!(pages_only.stderr.contains("software"), "{}", pages_only.stderr);
+    assert!(pages_only.stdout.is_empty(), "{}", pages_only.stdout);
+}
+
 #[test]
 fn a_page_that_repeats_the_previous_one_ends_incomplete() {
     let faults =
