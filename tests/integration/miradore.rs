@@ -438,6 +438,21 @@ fn a_site_in_the_wrong_case_is_e0405() {
     assert!(site.requests().iter().all(|request| request.path.starts_with("/Acme/") && request.status == 500));
 }
 
+/// A 500 that lasts from the very first request may be an outage as well as a wrong site: every
+/// attempt is made before the site is named, and the message says both.
+#[test]
+fn a_lasting_500_on_the_first_request_is_retried_and_names_both_causes() {
+    let faults = Faults::default().with(FaultRule::server_error_on_page(1).on_query(QueryKind::Device).always());
+    let site = Miradore::start(&estate(), KEY, faults);
+    let output =
+        Test::new().args(["dry-run", "--format", "json", "--rules", DEFAULT_RULES]).miradore(&site).code(5).run();
+    assert!(output.stderr.contains("E0405") && output.stderr.contains("Miradore is failing"), "{}", output.stderr);
+    assert!(output.stderr.contains("nothing is retired"), "{}", output.stderr);
+    let device_requests = site.requests().iter().filter(|request| request.kind == Some(QueryKind::Device)).count();
+    assert_eq!(device_requests, 5, "five attempts");
+    assert!(output.stdout.is_empty());
+}
+
 /// A rules file asking for `attribute` through `source.select` (or `source.software.select`).
 fn asking_for(scratch: &Scratch, software: bool, attribute: &str) -> String {
     let rules = std::fs::read_to_string(format!("{}/{DEFAULT_RULES}", env!("CARGO_MANIFEST_DIR"))).unwrap();
@@ -458,6 +473,9 @@ fn an_unknown_software_attribute_is_e0402_with_the_api_description() {
     let output = live(&site, &rules).code(5).run();
     assert!(output.stderr.contains("E0402"), "{}", output.stderr);
     assert!(output.stderr.contains("Entity 'InvApplication' does not have property 'Vendor'."), "{}", output.stderr);
+    // The rule that asked for it is named, with its place in the rules file.
+    let named = output.stderr.contains("source.software.select") && output.stderr.contains("rules.yaml:");
+    assert!(named, "{}", output.stderr);
     assert!(!output.stdout.contains(RETIRE));
     assert!(site.requests().iter().all(|request| request.status != 200 || request.kind == Some(QueryKind::Device)));
 }
@@ -470,6 +488,8 @@ fn an_unknown_device_attribute_is_e0402_with_the_api_description() {
     let output = live(&site, &rules).code(5).run();
     assert!(output.stderr.contains("E0402"), "{}", output.stderr);
     assert!(output.stderr.contains("Entity 'InvDevice' does not have property 'Bogus'."), "{}", output.stderr);
+    let named = output.stderr.contains("source.select") && output.stderr.contains("rules.yaml:");
+    assert!(named, "{}", output.stderr);
     assert!(!output.stdout.contains(RETIRE));
 }
 

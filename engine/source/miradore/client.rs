@@ -102,9 +102,15 @@ impl Client {
         for attempt in 1..=policy.attempts.max(1) {
             let (reason, retry_after) = match self.attempt(query, page).await {
                 Attempt::Done(result) => return result,
+                // A wrong site and a failing service both answer 500 with nothing to tell them
+                // apart: the first request is retried like any other, and only if every attempt
+                // got 500 is the site named as the likely cause.
                 Attempt::Retry { reason, retry_after, status } => {
-                    if first_contact && status == Some(StatusCode::INTERNAL_SERVER_ERROR) && attempt >= 2 {
-                        return Err(FetchError::UnknownSite { site: self.settings.site.clone() });
+                    if first_contact
+                        && status == Some(StatusCode::INTERNAL_SERVER_ERROR)
+                        && attempt >= policy.attempts.max(1)
+                    {
+                        return Err(FetchError::UnknownSite { site: self.settings.site.clone(), attempts: attempt });
                     }
                     (reason, retry_after)
                 }

@@ -18,6 +18,8 @@ pub enum FetchError {
     UnknownSite {
         /// The site as given.
         site: String,
+        /// Attempts that all got 500.
+        attempts: u32,
     },
     /// A page could not be fetched after every retry.
     Page {
@@ -78,8 +80,9 @@ impl FetchError {
                     None => diagnostic,
                 }
             }
-            FetchError::UnknownSite { site } => Diagnostic::error(Code::MiradoreUnknownSite, format!("Miradore answered 500 for the site `{site}`: the site name is most likely wrong"))
-                .help("the site is the part after the host in https://online.miradore.com/<site>/, and it is case-sensitive"),
+            FetchError::UnknownSite { site, attempts } => Diagnostic::error(Code::MiradoreUnknownSite, format!("Miradore answered 500 to all {attempts} attempts of the first request for the site `{site}`: the site name is most likely wrong, or Miradore is failing"))
+                .help("the site is the part after the host in https://online.miradore.com/<site>/, and it is case-sensitive")
+                .note(incomplete),
             FetchError::Page { query, page, reason } => Diagnostic::error(Code::MiradoreIncomplete, format!("page {page} of the {query} query could not be fetched: {reason}"))
                 .note(incomplete),
             FetchError::RepeatedPage { query, page } => Diagnostic::error(Code::MiradoreIncomplete, format!("page {page} of the {query} query repeats the previous page"))

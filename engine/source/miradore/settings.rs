@@ -51,7 +51,7 @@ pub struct RetryPolicy {
     pub attempts: u32,
     /// The first backoff.
     pub base: Duration,
-    /// The longest backoff, `Retry-After` included.
+    /// The longest backoff of its own (a server's `Retry-After` may ask for longer).
     pub cap: Duration,
 }
 
@@ -61,15 +61,42 @@ impl Default for RetryPolicy {
     }
 }
 
+/// The longest `Retry-After` honoured: a server asking for more is asked again after this long.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
 impl RetryPolicy {
-    /// The wait before attempt `attempt` (1 = the first retry), or what the server asked for.
+    /// The wait before attempt `attempt` (1 = the first retry), or what the server asked for
+    /// (up to [`MAX_RETRY_AFTER`]).
     pub fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(asked) = retry_after {
-            return asked.min(self.cap);
+            return asked.min(MAX_RETRY_AFTER);
         }
         let exponential = self.base.saturating_mul(1u32 << attempt.min(16)).min(self.cap);
         // Full jitter: anywhere between half and all of the exponential step.
         let millis = exponential.as_millis() as u64;
         Duration::from_millis(millis / 2 + rand::random_range(0..=millis / 2))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap_and_honours_retry_after() {
+        let policy = RetryPolicy::default();
+        for _ in 0..200 {
+            for (attempt, step) in [(1, 500), (2, 1_000), (3, 2_000), (4, 4_000), (10, 30_000)] {
+                let wait = policy.backoff(attempt, None).as_millis() as u64;
+                assert!(
+                    (step / 2..=step).contains(&wait),
+                    "attempt {attempt}: {wait} ms outside {}..={step}",
+                    step / 2
+                );
+            }
+        }
+        assert_eq!(policy.backoff(1, Some(Duration::from_secs(7))), Duration::from_secs(7));
+        assert_eq!(policy.backoff(1, Some(Duration::from_secs(45))), Duration::from_secs(45));
+        assert_eq!(policy.backoff(1, Some(Duration::from_secs(3_600))), MAX_RETRY_AFTER);
     }
 }
