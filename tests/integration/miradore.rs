@@ -262,6 +262,17 @@ fn a_server_error_on_a_software_page_is_retried() {
     assert_eq!(requests.len(), 9 + 1);
 }
 
+/// Every status the client retries besides 429 and 500 (those have tests of their own): a
+/// proxy's timeout, too early, bad gateway, unavailable, gateway timeout.
+#[test]
+fn the_other_retried_statuses_are_retried() {
+    for status in [408, 425, 502, 503, 504] {
+        let rule = FaultRule::new(FaultAction::Status { status }).on_page(3).on_query(QueryKind::Software);
+        let (_, requests) = recovers(Faults::default().with(rule), &[]);
+        assert_eq!(faulted(&requests), [(Some(QueryKind::Software), Some(3), status, "status")], "{status}");
+    }
+}
+
 #[test]
 fn a_truncated_page_is_fetched_again_not_read_short() {
     let faults = Faults::default().with(FaultRule::new(FaultAction::Truncate).on_page(2).on_query(QueryKind::Device));

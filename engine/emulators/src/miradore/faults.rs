@@ -24,6 +24,12 @@ pub enum FaultAction {
     },
     /// HTTP 500 with the Internal server error envelope.
     ServerError,
+    /// Another error status with the error envelope: 408, 425, 502, 503, 504 (a proxy or the
+    /// service refusing for a while), or any status a test needs.
+    Status {
+        /// The HTTP status code.
+        status: u16,
+    },
     /// HTTP 200 whose XML is cut in the middle; the response itself is complete (consistent
     /// Content-Length), so only the XML parser notices.
     Truncate,
@@ -54,6 +60,7 @@ impl FaultAction {
         match self {
             FaultAction::RateLimit { .. } => "rate-limit",
             FaultAction::ServerError => "server-error",
+            FaultAction::Status { .. } => "status",
             FaultAction::Truncate => "truncate",
             FaultAction::DropConnection => "drop-connection",
             FaultAction::SlowBody { .. } => "slow-body",

@@ -121,6 +121,10 @@ async fn respond(shared: &Shared, site: &str, id: Option<&str>, raw_query: &str,
         Some(FaultAction::ServerError) => {
             return error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
         }
+        Some(FaultAction::Status { status }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return error(status, status.canonical_reason().unwrap_or("Error"));
+        }
         _ => {}
     }
 
