@@ -450,18 +450,26 @@ fn a_site_in_the_wrong_case_is_e0405() {
 }
 
 /// A 500 that lasts from the very first request may be an outage as well as a wrong site: every
-/// attempt is made before the site is named, and the message says both.
+/// attempt is made before the site is named, and the message says both. Once any page of the
+/// run has arrived, the site exists: a lasting 500 is then an incomplete fetch.
 #[test]
-fn a_lasting_500_on_the_first_request_is_retried_and_names_both_causes() {
-    let faults = Faults::default().with(FaultRule::server_error_on_page(1).on_query(QueryKind::Device).always());
-    let site = Miradore::start(&estate(), KEY, faults);
-    let output =
-        Test::new().args(["dry-run", "--format", "json", "--rules", DEFAULT_RULES]).miradore(&site).code(5).run();
+fn a_lasting_500_on_the_first_pages_is_retried_and_names_both_causes() {
+    let dry_run = |site: &Miradore| {
+        Test::new().args(["dry-run", "--format", "json", "--rules", DEFAULT_RULES]).miradore(site).code(5).run()
+    };
+    let site = Miradore::start(&estate(), KEY, Faults::default().with(FaultRule::server_error_on_page(1).always()));
+    let output = dry_run(&site);
     assert!(output.stderr.contains("E0405") && output.stderr.contains("Miradore is failing"), "{}", output.stderr);
     assert!(output.stderr.contains("nothing is retired"), "{}", output.stderr);
-    let device_requests = site.requests().iter().filter(|request| request.kind == Some(QueryKind::Device)).count();
-    assert_eq!(device_requests, 5, "five attempts");
+    // The query that ended the fetch made all five attempts (the other stops with it).
+    let attempts = |kind| site.requests().iter().filter(|request| request.kind == Some(kind)).count();
+    assert_eq!(attempts(QueryKind::Device).max(attempts(QueryKind::Software)), 5, "five attempts");
     assert!(output.stdout.is_empty());
+
+    let device_only = FaultRule::server_error_on_page(1).on_query(QueryKind::Device).always();
+    let site = Miradore::start(&estate(), KEY, Faults::default().with(device_only));
+    let output = dry_run(&site);
+    assert!(output.stderr.contains(INCOMPLETE) && !output.stderr.contains("E0405"), "{}", output.stderr);
 }
 
 /// A rules file asking for `attribute` through `source.select` (or `source.software.select`).

@@ -47,6 +47,9 @@ pub struct Query {
 pub struct Client {
     http: reqwest::Client,
     settings: Settings,
+    /// Some request of this run (by this client or a clone) got a page: the site exists, so a
+    /// 500 is the service failing.
+    reached: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Client {
@@ -63,7 +66,7 @@ impl Client {
         let http =
             crate::http::client(settings.connect_timeout, settings.request_timeout, settings.trust_pem.as_deref())
                 .map_err(FetchError::Setup)?;
-        Ok(Client { http, settings })
+        Ok(Client { http, settings, reached: Default::default() })
     }
 
     /// The settings.
@@ -94,8 +97,8 @@ impl Client {
         &self.settings.api_key
     }
 
-    /// Fetches and parses one page, retrying what can be retried. `first_contact` marks the
-    /// run's first request, where a 500 means a wrong site name.
+    /// Fetches and parses one page, retrying what can be retried. `first_contact` marks a
+    /// query's first page, where a lasting 500 before any page arrived means a wrong site name.
     pub async fn page(&self, query: &Query, page: u32, first_contact: bool) -> Result<(Bytes, Page), FetchError> {
         let policy = self.settings.retry;
         let mut last_reason = String::new();
@@ -103,12 +106,14 @@ impl Client {
             let (reason, retry_after) = match self.attempt(query, page).await {
                 Attempt::Done(result) => return result,
                 // A wrong site and a failing service both answer 500 with nothing to tell them
-                // apart: the first request is retried like any other, and only if every attempt
-                // got 500 is the site named as the likely cause.
+                // apart: a first page is retried like any other, and only if every attempt got
+                // 500 and no request of the run ever got a page is the site named as the likely
+                // cause.
                 Attempt::Retry { reason, retry_after, status } => {
                     if first_contact
                         && status == Some(StatusCode::INTERNAL_SERVER_ERROR)
                         && attempt >= policy.attempts.max(1)
+                        && !self.reached.load(std::sync::atomic::Ordering::SeqCst)
                     {
                         return Err(FetchError::UnknownSite { site: self.settings.site.clone(), attempts: attempt });
                     }
@@ -154,7 +159,10 @@ impl Client {
             Err(PageError::Malformed { offset: 0, message: format!("the parser stopped: {stopped}") })
         });
         let envelope = match parsed {
-            Ok(parsed) if status.is_success() => return Attempt::Done(Ok((body, parsed))),
+            Ok(parsed) if status.is_success() => {
+                self.reached.store(true, std::sync::atomic::Ordering::SeqCst);
+                return Attempt::Done(Ok((body, parsed)));
+            }
             Ok(_) => None,
             Err(PageError::Envelope { description, .. }) => Some(description),
             Err(PageError::Malformed { offset, message }) if status.is_success() => {

@@ -67,7 +67,7 @@ pub async fn fetch(
     };
     let software = async {
         let walked = match &software_query {
-            Some(query) => walk(client, query, false, observer.is_some(), &software_tx).await,
+            Some(query) => walk(client, query, true, observer.is_some(), &software_tx).await,
             None => Ok(0),
         };
         if walked.is_ok() {
