@@ -125,6 +125,7 @@ pub fn run_mapper(args: &[OsString], env: &[(&str, &str)], stdout: Option<&Path>
         "MIRADORE_API_KEY",
         "MMS_CONNECTOR_KEY",
         "RUST_LOG",
+        "MAPPER_RETRY_BASE_MS",
         "HTTP_PROXY",
         "HTTPS_PROXY",
         "ALL_PROXY",

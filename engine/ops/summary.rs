@@ -13,7 +13,7 @@ pub struct Summary {
     /// Device records read from the source.
     pub devices_read: u64,
     /// Devices whose operations (other than retirement) go out; a device whose identity another
-    /// device claimed first is not sent, and is a warning instead.
+    /// device claimed first is not sent, and counts as failed.
     pub imported: u64,
     /// Devices skipped, by reason.
     pub skipped: BTreeMap<String, u64>,

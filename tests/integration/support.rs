@@ -27,6 +27,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 const CLEARED: &[&str] = &[
     "MIRADORE_SITE",
     "MIRADORE_API_KEY",
+    "MMS_CONNECTOR_KEY",
     "RUST_LOG",
     "MAPPER_RETRY_BASE_MS",
     "HTTP_PROXY",
