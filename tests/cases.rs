@@ -68,8 +68,9 @@ fn transcript(rules_name: &str, rules_text: &str, input: Option<&Path>) -> Strin
             return diagnostics.iter().map(|diagnostic| render_text(diagnostic, false)).collect::<Vec<_>>().join("\n");
         }
     };
+    let warnings: String = program.warnings.iter().map(|warning| render_text(warning, false) + "\n").collect();
     let Some(input) = input else {
-        return "valid\n".to_string();
+        return format!("{warnings}valid\n");
     };
     let records = match mapper::source::snapshot::read(input, program.query.software.is_some()) {
         Ok(records) => records,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::args::{DryRunArgs, Format};
 use super::live::{consume_live, runtime};
-use super::{Exit, load_program, print_diagnostics};
+use super::{Exit, load_program_to_run, print_diagnostics};
 use crate::diag::Diagnostic;
 use crate::ops::plan::OwnedAssets;
 use crate::secret::Secret;
@@ -28,7 +28,7 @@ pub fn run(args: &DryRunArgs) -> Exit {
 }
 
 fn dry_run(args: &DryRunArgs) -> Result<Exit, (Exit, Diagnostic)> {
-    let program = match load_program(&args.rules) {
+    let program = match load_program_to_run(&args.rules) {
         Ok(program) => std::sync::Arc::new(program),
         Err(diagnostics) => {
             print_diagnostics(&diagnostics, Format::Text);

@@ -45,6 +45,14 @@ pub fn load_program(path: &std::path::Path) -> Result<Program, Vec<Diagnostic>> 
     compile_file(&path.to_string_lossy())
 }
 
+/// [`load_program`] for a command that goes on to run the rules: their warnings are printed
+/// first (validate prints them in its own format).
+pub fn load_program_to_run(path: &std::path::Path) -> Result<Program, Vec<Diagnostic>> {
+    let program = load_program(path)?;
+    print_diagnostics(&program.warnings, Format::Text);
+    Ok(program)
+}
+
 /// Prints diagnostics to stderr (text) or stdout (JSON, one object per line).
 pub fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     match format {

@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use super::args::{Format, SnapshotArgs};
 use super::live::read_live;
-use super::{Exit, load_program, print_diagnostics};
+use super::{Exit, load_program_to_run, print_diagnostics};
 use crate::diag::{Code, Diagnostic};
 use crate::source::miradore::{PageObserver, QueryKind, queries};
 
 /// Runs the snapshot.
 pub fn run(args: &SnapshotArgs) -> Exit {
-    let program = match load_program(&args.rules) {
+    let program = match load_program_to_run(&args.rules) {
         Ok(program) => program,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics, Format::Text);

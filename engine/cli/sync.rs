@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::args::{Format, SyncArgs};
 use super::live::{consume_live, runtime};
 use super::logging::Logging;
-use super::{Exit, load_program, print_diagnostics};
+use super::{Exit, load_program_to_run, print_diagnostics};
 use crate::compile::Program;
 use crate::diag::{Diagnostic, render_text};
 use crate::eval::{Outcome, evaluate};
@@ -35,7 +35,7 @@ pub fn run(args: &SyncArgs, logging: &Logging) -> Exit {
         write_report(args, &Report { result: Some(RunResult::Failed), reason: Some(reason), ..Report::default() });
         exit
     };
-    let program = match load_program(&args.rules) {
+    let program = match load_program_to_run(&args.rules) {
         Ok(program) => Arc::new(program),
         Err(diagnostics) => return not_started(Exit::InvalidInput, diagnostics),
     };

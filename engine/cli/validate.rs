@@ -9,8 +9,13 @@ pub fn run(args: &ValidateArgs) -> Exit {
     for path in &args.rules {
         match load_program(path) {
             Ok(program) => {
+                print_diagnostics(&program.warnings, args.format);
                 if args.format == Format::Text {
-                    eprintln!("{}: valid", path.display());
+                    match program.warnings.len() {
+                        0 => eprintln!("{}: valid", path.display()),
+                        1 => eprintln!("{}: valid, 1 warning", path.display()),
+                        count => eprintln!("{}: valid, {count} warnings", path.display()),
+                    }
                 }
                 if args.show_queries {
                     let query = &program.query;

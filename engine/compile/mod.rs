@@ -1,6 +1,7 @@
 //! Compile: [`RuleSet`] -> [`Program`]. Every selector is parsed, every expression compiled and
 //! every name resolved here, once; the program is immutable and shared by all workers.
 
+pub mod attributes;
 mod expression;
 pub mod functions;
 pub mod native;
@@ -156,6 +157,8 @@ pub struct Program {
     pub operations: Operations,
     /// What to ask Miradore for.
     pub query: QueryPlan,
+    /// Problems worth a look that do not stop the rules (e.g. an undocumented attribute).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl std::fmt::Debug for Program {
@@ -263,7 +266,9 @@ pub fn compile(rule_set: &RuleSet) -> Result<Program, Vec<Diagnostic>> {
     if !compiler.diagnostics.is_empty() {
         return Err(compiler.diagnostics);
     }
+    let warnings = attributes::warnings(&compiler.file, &fields, software.as_ref(), query::attribute_of);
     Ok(Program {
+        warnings,
         file: compiler.file,
         engine: compiler.engine,
         fields,

@@ -139,7 +139,7 @@ impl QueryPlan {
 
 /// `[InvDevice, SerialNumber]` -> `InvDevice.SerialNumber`; `[Tags, *, Name]` -> `Tag.Name`;
 /// `[InvDevice]` -> `InvDevice.*`.
-fn attribute_of(chain: &[Option<String>]) -> Option<String> {
+pub(super) fn attribute_of(chain: &[Option<String>]) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
     for (index, step) in chain.iter().enumerate() {
         match step {

@@ -47,6 +47,7 @@ codes! {
     SelectorTooComplex = "E0204", "a JSONPath selector is too long or too deeply nested";
     DuplicateField = "E0205", "a field name is defined twice or hides another";
     UnknownFunction = "E0206", "an expression calls a function that does not exist";
+    UnknownAttribute = "E0207", "a selector names an attribute Miradore is not known to return (a warning)";
     ExpressionRuntime = "E0301", "an expression failed while evaluating a device";
     Cardinality = "E0302", "a selector found a different number of values than declared";
     ResultType = "E0303", "an expression returned a value of the wrong type";

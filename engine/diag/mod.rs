@@ -65,6 +65,11 @@ impl Diagnostic {
         }
     }
 
+    /// A warning: worth a look, stops nothing.
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+
     /// Points at `span` in `file` with a label text.
     pub fn at(mut self, file: &Arc<SourceFile>, span: Range<usize>, text: impl Into<String>) -> Self {
         self.file = Some(file.clone());

@@ -71,6 +71,17 @@ fn dry_run_with_bad_rules_exits_with_invalid_input() {
 }
 
 #[test]
+fn warnings_leave_a_rules_file_valid() {
+    let path = "tests/cases/validate/undocumented_attributes/rules.yaml";
+    let output = mapper().args(["validate", "--rules", path, "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&output.stdout).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines.iter().all(|line| line["severity"] == "warning" && line["code"] == "E0207"), "{lines:?}");
+}
+
+#[test]
 fn an_unreadable_rules_file_is_named_in_json_too() {
     let output = mapper().args(["validate", "--rules", "no/such/rules.yaml", "--format", "json"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
