@@ -139,16 +139,19 @@ mod tests {
         let selection = Selection::parse("*,InvOS.*").unwrap();
         let scalars = selection.parts.iter().filter(|p| matches!(p, Part::Scalar(_))).count();
         assert_eq!(scalars, Item::Device.attributes().len());
-        assert!(selection.parts.contains(&Part::Child { item: Item::InvOs, attributes: vec![0, 1, 2] }));
+        assert!(selection.parts.contains(&Part::Child { item: Item::InvOs, attributes: vec![0, 1, 2, 3] }));
     }
 
     #[test]
     fn unknown_attributes_and_items_are_refused_with_the_api_message() {
         let error = Selection::parse("ID,InvApplication.Vendor").unwrap_err();
         assert_eq!(error.to_string(), "Entity 'InvApplication' does not have property 'Vendor'.");
+        // Documented attributes the emulator has no data for are accepted, and render nothing.
+        assert!(Selection::parse("InvStorage.Volume,InvApplication.InventoryTime,AndroidID").is_ok());
+        assert!(Selection::parse("Security.*,Enrollment.*,BIOS.SerialNumber,Category.Name,ReportedLocation.*").is_ok());
         let error = Selection::parse("Colour").unwrap_err();
         assert_eq!(error.to_string(), "Entity 'Device' does not have property 'Colour'.");
-        let error = Selection::parse("Security.PasscodeSet").unwrap_err();
-        assert_eq!(error.to_string(), "Entity 'Device' does not have property 'Security'.");
+        let error = Selection::parse("Gadget.Name").unwrap_err();
+        assert_eq!(error.to_string(), "Entity 'Device' does not have property 'Gadget'.");
     }
 }

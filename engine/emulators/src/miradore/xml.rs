@@ -73,6 +73,13 @@ fn render_device(out: &mut String, estate: &Estate, device: &Device, selection: 
                     Item::InvStorage => {
                         list(out, *item, device.storages.iter(), schema::INV_STORAGE, attributes, dates)
                     }
+                    // No data: nothing to render, as for an empty element.
+                    Item::Bios
+                    | Item::Client
+                    | Item::Enrollment
+                    | Item::Category
+                    | Item::ReportedLocation
+                    | Item::Security => {}
                 }
             }
         }
