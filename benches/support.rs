@@ -10,6 +10,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
+#[path = "../tests/integration/environment.rs"]
+mod environment;
+
 use mapper_emulators::miradore::estate::Estate;
 use mapper_emulators::miradore::{self, MiradoreConfig, MiradoreServer};
 use mapper_emulators::mms::{
@@ -120,19 +123,7 @@ pub fn run_mapper(args: &[OsString], env: &[(&str, &str)], stdout: Option<&Path>
         Command::new(env!("CARGO_BIN_EXE_mapper"))
     };
     command.current_dir(root()).args(args);
-    for key in [
-        "MIRADORE_SITE",
-        "MIRADORE_API_KEY",
-        "MMS_CONNECTOR_KEY",
-        "RUST_LOG",
-        "MAPPER_RETRY_BASE_MS",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
+    for key in environment::CLEARED {
         command.env_remove(key);
     }
     for (key, value) in env {

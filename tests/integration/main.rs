@@ -3,6 +3,7 @@
 
 mod cli;
 mod docs;
+mod environment;
 mod miradore;
 mod mms_client;
 mod support;

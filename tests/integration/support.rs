@@ -23,21 +23,6 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     RUNTIME.block_on(future)
 }
 
-/// Environment variables that would let the developer's shell change a test's outcome.
-const CLEARED: &[&str] = &[
-    "MIRADORE_SITE",
-    "MIRADORE_API_KEY",
-    "MMS_CONNECTOR_KEY",
-    "RUST_LOG",
-    "MAPPER_RETRY_BASE_MS",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
-
 /// One run of the `mapper` binary, built up then [`run`](Test::run), in the repository root.
 #[must_use]
 pub struct Test {
@@ -105,7 +90,7 @@ impl Test {
     pub fn run(self) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mapper"));
         command.current_dir(env!("CARGO_MANIFEST_DIR")).args(&self.args);
-        for key in CLEARED {
+        for key in crate::environment::CLEARED {
             command.env_remove(key);
         }
         for (key, value) in &self.env {
